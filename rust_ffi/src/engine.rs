@@ -1,0 +1,291 @@
+//! The read engine: walks the chunks a selection touches and fills the caller's buffer.
+//!
+//! Every check that can fail on the caller's input (plan shape, index bounds, buffer
+//! length) runs before the first chunk is read, so a rejected call leaves the buffer
+//! untouched. Chunks are then read in parallel on the library's pool. A chunk whose
+//! selection is a box that lands as a box in the output decodes straight into the
+//! output; any other chunk decodes the bounding box of its selection once and scatters.
+
+use rayon::prelude::*;
+use unsafe_cell_slice::UnsafeCellSlice;
+use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
+
+use crate::array::OpenArray;
+use crate::data_type::ElementType;
+use crate::error::{Error, Result};
+use crate::plan::{ChunkSpan, DimChunkMap, DimPart, Mode, PointGroup, Selection, group_points, map_dim};
+use crate::pool;
+
+/// Reads `selection` of `array` into `out`, a C-ordered buffer of the selection's output
+/// shape and the array's element type, in native byte order.
+pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -> Result<()> {
+    let element = array.element()?;
+    let shape = array.shape();
+    let out_shape = selection.output_shape(shape)?;
+    check_buffer_len(&out_shape, element.size, out.len())?;
+    let chunk_shape = array.regular_chunk_shape()?;
+    match selection.mode {
+        Mode::Orthogonal => {
+            let maps = selection
+                .dims
+                .iter()
+                .enumerate()
+                .map(|(axis, dim)| map_dim(dim, shape[axis], chunk_shape[axis], axis))
+                .collect::<Result<Vec<_>>>()?;
+            let reader = ChunkReader::new(array, element, out);
+            pool::current()?.install(|| reader.read_orthogonal(&maps))
+        }
+        Mode::Pointwise => {
+            let dims: Vec<&[i64]> = selection
+                .dims
+                .iter()
+                .map(|dim| match dim {
+                    crate::plan::DimSelection::Indices(indices) => *indices,
+                    _ => unreachable!("output_shape accepts only index arrays in pointwise mode"),
+                })
+                .collect();
+            let groups = group_points(&dims, shape, chunk_shape)?;
+            let reader = ChunkReader::new(array, element, out);
+            pool::current()?.install(|| reader.read_points(&groups))
+        }
+    }
+}
+
+fn check_buffer_len(out_shape: &[u64], item_size: usize, actual: usize) -> Result<()> {
+    let expected = out_shape
+        .iter()
+        .try_fold(item_size as u64, |acc, &len| acc.checked_mul(len))
+        .filter(|&bytes| usize::try_from(bytes).is_ok());
+    match expected {
+        Some(bytes) if bytes == actual as u64 => Ok(()),
+        Some(bytes) => Err(Error::buffer_mismatch(format!(
+            "the output buffer has {actual} bytes but the selection of shape {out_shape:?} needs \
+             {bytes} ({item_size} per element)"
+        ))),
+        None => Err(Error::invalid_selection(format!(
+            "a selection of shape {out_shape:?} is too large to address"
+        ))),
+    }
+}
+
+/// Shared state of one read: the array and the output every chunk task writes into.
+struct ChunkReader<'a> {
+    array: &'a OpenArray,
+    element: ElementType,
+    out: UnsafeCellSlice<'a, u8>,
+}
+
+impl<'a> ChunkReader<'a> {
+    fn new(array: &'a OpenArray, element: ElementType, out: &'a mut [u8]) -> Self {
+        Self {
+            array,
+            element,
+            out: UnsafeCellSlice::new(out),
+        }
+    }
+
+    fn chunk_shape(&self) -> &[u64] {
+        self.array
+            .chunk_shape
+            .as_deref()
+            .expect("read_into checked the chunk grid is regular")
+    }
+
+    /// Chunks run in parallel; when there are fewer chunks than threads, the spare
+    /// threads go to the codecs (e.g. the inner chunks of a shard).
+    fn codec_options(num_tasks: usize) -> CodecOptions {
+        let threads = rayon::current_num_threads();
+        CodecOptions::default().with_concurrent_target((threads / num_tasks.max(1)).max(1))
+    }
+
+    fn read_orthogonal(&self, maps: &[DimChunkMap]) -> Result<()> {
+        let out_extents: Vec<u64> = maps.iter().map(|map| map.out_len).collect();
+        let spans_per_dim: Vec<usize> = maps.iter().map(|map| map.spans.len()).collect();
+        let num_tasks = spans_per_dim
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+            .ok_or_else(|| Error::invalid_selection("the selection touches too many chunks"))?;
+        let options = Self::codec_options(num_tasks);
+        (0..num_tasks).into_par_iter().try_for_each(|task| {
+            // Unravel in C order so neighbouring tasks are neighbouring chunks.
+            let mut spans: Vec<&ChunkSpan> = Vec::with_capacity(maps.len());
+            let mut rest = task;
+            for (map, &n) in maps.iter().zip(&spans_per_dim).rev() {
+                spans.push(&map.spans[rest % n]);
+                rest /= n;
+            }
+            spans.reverse();
+            self.read_chunk_part(&spans, &out_extents, &options)
+        })
+    }
+
+    fn read_chunk_part(&self, spans: &[&ChunkSpan], out_extents: &[u64], options: &CodecOptions) -> Result<()> {
+        let chunk: Vec<u64> = spans.iter().map(|span| span.chunk).collect();
+        let origin: Vec<u64> = chunk
+            .iter()
+            .zip(self.chunk_shape())
+            .map(|(index, len)| index * len)
+            .collect();
+        let lens: Vec<u64> = spans.iter().map(|span| span.part.len()).collect();
+        let runs: Option<Vec<(u64, u64)>> = spans.iter().map(|span| span.part.as_run()).collect();
+        if let Some(runs) = runs {
+            let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
+            let out_start = runs.iter().map(|run| run.1).collect();
+            let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
+                .map_err(|err| internal(&err))?;
+            let out_box = ArraySubset::new_with_start_shape(out_start, lens).map_err(|err| internal(&err))?;
+            // SAFETY: every output position along every dimension belongs to exactly one
+            // span, so the output boxes of different chunk tasks never overlap.
+            let mut view = unsafe {
+                ArrayBytesFixedDisjointView::new(self.out, self.element.size, out_extents, out_box)
+            }
+            .map_err(|err| internal(&err))?;
+            return self
+                .array
+                .array
+                .retrieve_array_subset_into_opt(&array_box, (&mut view).into(), options)
+                .map_err(|err| self.chunk_error(&chunk, err));
+        }
+        let bounds: Vec<(u64, u64)> = spans.iter().map(|span| span.part.bounds()).collect();
+        let ranges: Vec<_> = bounds
+            .iter()
+            .zip(&origin)
+            .map(|(&(lo, hi), o)| o + lo..o + hi)
+            .collect();
+        let decoded = self.decode_box(&chunk, &ArraySubset::new_with_ranges(&ranges), options)?;
+        let lo: Vec<u64> = bounds.iter().map(|b| b.0).collect();
+        let box_shape: Vec<u64> = bounds.iter().map(|b| b.1 - b.0).collect();
+        let parts: Vec<&DimPart> = spans.iter().map(|span| &span.part).collect();
+        self.scatter(&decoded, &box_shape, &lo, &parts, out_extents)
+    }
+
+    fn read_points(&self, groups: &[PointGroup]) -> Result<()> {
+        let options = Self::codec_options(groups.len());
+        let ndim = self.array.shape().len();
+        let item = self.element.size;
+        groups.par_iter().try_for_each(|group| {
+            let mut lo = vec![u64::MAX; ndim];
+            let mut hi = vec![0u64; ndim];
+            for point in group.coords.chunks_exact(ndim.max(1)).take(group.outs.len()) {
+                for axis in 0..ndim {
+                    lo[axis] = lo[axis].min(point[axis]);
+                    hi[axis] = hi[axis].max(point[axis] + 1);
+                }
+            }
+            let ranges: Vec<_> = (0..ndim)
+                .map(|axis| {
+                    let origin = group.chunk[axis] * self.chunk_shape()[axis];
+                    origin + lo[axis]..origin + hi[axis]
+                })
+                .collect();
+            let decoded = self.decode_box(&group.chunk, &ArraySubset::new_with_ranges(&ranges), &options)?;
+            let strides = c_strides(&(0..ndim).map(|axis| hi[axis] - lo[axis]).collect::<Vec<_>>(), item);
+            for (point, &out) in group.outs.iter().enumerate() {
+                let coords = &group.coords[point * ndim..(point + 1) * ndim];
+                let src: usize = (0..ndim)
+                    .map(|axis| (coords[axis] - lo[axis]) as usize * strides[axis])
+                    .sum();
+                self.write(out as usize * item, &decoded[src..src + item])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Decodes a box of the array that lies within the chunk `chunk`.
+    fn decode_box(&self, chunk: &[u64], array_box: &ArraySubset, options: &CodecOptions) -> Result<Vec<u8>> {
+        let bytes = self
+            .array
+            .array
+            .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
+            .map_err(|err| self.chunk_error(chunk, err))?;
+        let bytes = bytes.into_fixed().map_err(|err| internal(&err))?;
+        Ok(bytes.into_owned())
+    }
+
+    /// Copies the selected elements of a decoded box (starting at in-chunk `lo`) to their
+    /// output positions.
+    fn scatter(&self, src: &[u8], box_shape: &[u64], lo: &[u64], parts: &[&DimPart], out_extents: &[u64]) -> Result<()> {
+        let item = self.element.size;
+        let Some(inner) = parts.len().checked_sub(1) else {
+            return self.write(0, &src[..item]);
+        };
+        let src_strides = c_strides(box_shape, item);
+        let out_strides = c_strides(out_extents, item);
+        // Per dimension, the (source, destination) byte offset of each selected position.
+        let offsets: Vec<Vec<(usize, usize)>> = parts
+            .iter()
+            .enumerate()
+            .map(|(axis, part)| {
+                let mut pairs = Vec::with_capacity(part.len() as usize);
+                part.for_each(|index, out| {
+                    pairs.push((
+                        (index - lo[axis]) as usize * src_strides[axis],
+                        out as usize * out_strides[axis],
+                    ));
+                });
+                pairs
+            })
+            .collect();
+        let inner_pairs = &offsets[inner];
+        let inner_is_run = inner_pairs
+            .windows(2)
+            .all(|w| w[1].0 == w[0].0 + item && w[1].1 == w[0].1 + item);
+        let mut position = vec![0usize; inner];
+        loop {
+            let (src_base, dst_base) = position
+                .iter()
+                .enumerate()
+                .fold((0, 0), |(s, d), (axis, &k)| (s + offsets[axis][k].0, d + offsets[axis][k].1));
+            if inner_is_run {
+                let (s, d) = inner_pairs[0];
+                let bytes = inner_pairs.len() * item;
+                self.write(dst_base + d, &src[src_base + s..src_base + s + bytes])?;
+            } else {
+                for &(s, d) in inner_pairs {
+                    self.write(dst_base + d, &src[src_base + s..src_base + s + item])?;
+                }
+            }
+            // Advance the odometer over the outer dimensions.
+            let mut axis = inner;
+            loop {
+                if axis == 0 {
+                    return Ok(());
+                }
+                axis -= 1;
+                position[axis] += 1;
+                if position[axis] < offsets[axis].len() {
+                    break;
+                }
+                position[axis] = 0;
+            }
+        }
+    }
+
+    /// Copies `bytes` to `offset` in the output, refusing (rather than corrupting memory)
+    /// if that would reach past the end.
+    fn write(&self, offset: usize, bytes: &[u8]) -> Result<()> {
+        // SAFETY: chunk tasks write disjoint output positions (see `read_chunk_part` and
+        // `group_points`: every output element belongs to exactly one task).
+        let target = unsafe { self.out.get_mut(offset..offset + bytes.len()) }
+            .ok_or_else(|| Error::internal("write past the end of the output buffer"))?;
+        target.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    fn chunk_error(&self, chunk: &[u64], err: zarrs::array::ArrayError) -> Error {
+        let key = self.array.array.chunk_key(chunk);
+        Error::from_chunk_read(&self.array.path, key.as_str(), err)
+    }
+}
+
+fn internal(err: &dyn std::fmt::Display) -> Error {
+    Error::internal(err)
+}
+
+fn c_strides(shape: &[u64], item: usize) -> Vec<usize> {
+    let mut strides = vec![item; shape.len()];
+    for axis in (0..shape.len().saturating_sub(1)).rev() {
+        strides[axis] = strides[axis + 1] * shape[axis + 1] as usize;
+    }
+    strides
+}

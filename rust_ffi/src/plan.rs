@@ -1,0 +1,563 @@
+//! The selection plan: what to read, checked against the array, and mapped onto its chunks.
+//!
+//! A plan has one entry per array dimension. In orthogonal mode each entry selects
+//! independently (like numpy basic indexing plus `oindex`), and the output has one
+//! dimension per non-`Index` entry. In pointwise mode every entry is an index array of
+//! the same length N and the output is the N elements at those coordinates (`vindex`).
+
+use crate::error::{Error, Result};
+
+/// What one dimension of a plan selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DimSelection<'a> {
+    /// The indices `start, start + step, ...` strictly before `stop`, with the semantics
+    /// of Python's `range` (so `step` may be negative and `stop` may be -1).
+    Slice { start: i64, stop: i64, step: i64 },
+    /// One index, counted from the end when negative; the dimension is dropped.
+    Index(i64),
+    /// Any number of indices (unsorted, repeated), counted from the end when negative.
+    Indices(&'a [i64]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Orthogonal,
+    Pointwise,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection<'a> {
+    pub mode: Mode,
+    pub dims: Vec<DimSelection<'a>>,
+}
+
+impl<'a> Selection<'a> {
+    /// The whole array.
+    pub fn all(shape: &[u64]) -> Self {
+        let dims = shape
+            .iter()
+            .map(|&len| DimSelection::Slice {
+                start: 0,
+                stop: i64::try_from(len).unwrap_or(i64::MAX),
+                step: 1,
+            })
+            .collect();
+        Self {
+            mode: Mode::Orthogonal,
+            dims,
+        }
+    }
+
+    /// The shape of the output this selection produces on an array of `shape`, checking
+    /// everything that does not need the index values themselves.
+    pub fn output_shape(&self, shape: &[u64]) -> Result<Vec<u64>> {
+        self.check_ndim(shape)?;
+        match self.mode {
+            Mode::Orthogonal => {
+                let mut out = Vec::with_capacity(self.dims.len());
+                for (axis, (dim, &len)) in self.dims.iter().zip(shape).enumerate() {
+                    match dim {
+                        DimSelection::Slice { start, stop, step } => {
+                            out.push(check_slice(*start, *stop, *step, len, axis)?.len);
+                        }
+                        DimSelection::Index(index) => {
+                            normalize_index(*index, len, axis)?;
+                        }
+                        DimSelection::Indices(indices) => out.push(indices.len() as u64),
+                    }
+                }
+                Ok(out)
+            }
+            Mode::Pointwise => {
+                let mut points = None;
+                for dim in &self.dims {
+                    let DimSelection::Indices(indices) = dim else {
+                        return Err(Error::invalid_selection(
+                            "a pointwise selection takes an index array for every dimension",
+                        ));
+                    };
+                    match points {
+                        None => points = Some(indices.len()),
+                        Some(n) if n != indices.len() => {
+                            return Err(Error::invalid_selection(format!(
+                                "the index arrays of a pointwise selection must have one length, \
+                                 got {n} and {}",
+                                indices.len()
+                            )));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                // A zero-dimensional array has exactly one point.
+                Ok(vec![points.unwrap_or(1) as u64])
+            }
+        }
+    }
+
+    fn check_ndim(&self, shape: &[u64]) -> Result<()> {
+        if self.dims.len() == shape.len() {
+            Ok(())
+        } else {
+            Err(Error::invalid_selection(format!(
+                "the selection has {} dimensions but the array has {}",
+                self.dims.len(),
+                shape.len()
+            )))
+        }
+    }
+}
+
+/// An arithmetic progression of in-bounds indices along one dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progression {
+    pub first: u64,
+    pub step: i64,
+    pub len: u64,
+}
+
+impl Progression {
+    fn at(&self, k: u64) -> u64 {
+        (i128::from(self.first) + i128::from(k) * i128::from(self.step)) as u64
+    }
+}
+
+/// Checks a `range`-style slice against a dimension of length `len`.
+pub fn check_slice(start: i64, stop: i64, step: i64, len: u64, axis: usize) -> Result<Progression> {
+    if step == 0 {
+        return Err(Error::invalid_selection(format!(
+            "slice step cannot be zero (axis {axis})"
+        )));
+    }
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let count = if step > 0 && start < stop {
+        (stop - start - 1) / step + 1
+    } else if step < 0 && start > stop {
+        (start - stop - 1) / -step + 1
+    } else {
+        0
+    };
+    if count > 0 {
+        let last = start + (count - 1) * step;
+        let in_bounds = |index: i128| (0..i128::from(len)).contains(&index);
+        if !in_bounds(start) || !in_bounds(last) {
+            return Err(Error::out_of_bounds(format!(
+                "slice {start}:{stop}:{step} selects indices outside axis {axis} with size {len}"
+            )));
+        }
+    }
+    Ok(Progression {
+        first: if count > 0 { start as u64 } else { 0 },
+        step: step as i64,
+        len: count as u64,
+    })
+}
+
+/// Turns a possibly negative index into an in-bounds position, numpy style.
+pub fn normalize_index(index: i64, len: u64, axis: usize) -> Result<u64> {
+    let wrapped = if index < 0 {
+        i128::from(index) + i128::from(len)
+    } else {
+        i128::from(index)
+    };
+    if (0..i128::from(len)).contains(&wrapped) {
+        Ok(wrapped as u64)
+    } else {
+        Err(Error::out_of_bounds(format!(
+            "index {index} is out of bounds for axis {axis} with size {len}"
+        )))
+    }
+}
+
+/// The part of one dimension's selection that falls in one chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DimPart {
+    /// In-chunk indices `first, first + step, ...` land at output positions
+    /// `out_start, out_start + 1, ...`.
+    Progression {
+        first: u64,
+        step: i64,
+        len: u64,
+        out_start: u64,
+    },
+    /// Arbitrary `(in-chunk index, output position)` pairs.
+    Scattered(Vec<(u64, u64)>),
+}
+
+impl DimPart {
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Progression { len, .. } => *len,
+            Self::Scattered(pairs) => pairs.len() as u64,
+        }
+    }
+
+    /// The half-open range of in-chunk indices this part touches.
+    pub fn bounds(&self) -> (u64, u64) {
+        match self {
+            Self::Progression {
+                first, step, len, ..
+            } => {
+                let last = Progression {
+                    first: *first,
+                    step: *step,
+                    len: *len,
+                }
+                .at(len - 1);
+                (last.min(*first), last.max(*first) + 1)
+            }
+            Self::Scattered(pairs) => {
+                let lo = pairs.iter().map(|p| p.0).min().unwrap_or(0);
+                let hi = pairs.iter().map(|p| p.0).max().map_or(0, |hi| hi + 1);
+                (lo, hi)
+            }
+        }
+    }
+
+    /// `(first in-chunk index, output start)` when the part is a contiguous run that lands
+    /// contiguously in the output, so the chunk can decode straight into the output.
+    pub fn as_run(&self) -> Option<(u64, u64)> {
+        match self {
+            Self::Progression {
+                first,
+                step,
+                len,
+                out_start,
+            } if *step == 1 || *len == 1 => Some((*first, *out_start)),
+            _ => None,
+        }
+    }
+
+    /// Calls `f(in-chunk index, output position)` for every selected element, in order.
+    pub fn for_each(&self, mut f: impl FnMut(u64, u64)) {
+        match self {
+            Self::Progression {
+                first,
+                step,
+                len,
+                out_start,
+            } => {
+                let progression = Progression {
+                    first: *first,
+                    step: *step,
+                    len: *len,
+                };
+                for k in 0..*len {
+                    f(progression.at(k), out_start + k);
+                }
+            }
+            Self::Scattered(pairs) => pairs.iter().for_each(|&(index, out)| f(index, out)),
+        }
+    }
+}
+
+/// A chunk index along one dimension and what is selected in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkSpan {
+    pub chunk: u64,
+    pub part: DimPart,
+}
+
+/// How one dimension of an orthogonal selection maps onto the chunks along it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DimChunkMap {
+    /// The output's extent along this dimension (1 for a dropped `Index` dimension).
+    pub out_len: u64,
+    pub spans: Vec<ChunkSpan>,
+}
+
+/// Maps one dimension of an orthogonal selection onto chunks of `chunk_len` elements.
+pub fn map_dim(dim: &DimSelection<'_>, len: u64, chunk_len: u64, axis: usize) -> Result<DimChunkMap> {
+    match dim {
+        DimSelection::Slice { start, stop, step } => {
+            let progression = check_slice(*start, *stop, *step, len, axis)?;
+            Ok(DimChunkMap {
+                out_len: progression.len,
+                spans: progression_spans(progression, chunk_len),
+            })
+        }
+        DimSelection::Index(index) => {
+            let progression = Progression {
+                first: normalize_index(*index, len, axis)?,
+                step: 1,
+                len: 1,
+            };
+            Ok(DimChunkMap {
+                out_len: 1,
+                spans: progression_spans(progression, chunk_len),
+            })
+        }
+        DimSelection::Indices(indices) => Ok(DimChunkMap {
+            out_len: indices.len() as u64,
+            spans: index_spans(indices, len, chunk_len, axis)?,
+        }),
+    }
+}
+
+/// Splits a progression at chunk boundaries: one span per chunk it passes through.
+fn progression_spans(progression: Progression, chunk_len: u64) -> Vec<ChunkSpan> {
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < progression.len {
+        let index = progression.at(k);
+        let chunk = index / chunk_len;
+        let first = index - chunk * chunk_len;
+        let remaining = progression.len - k;
+        let in_this_chunk = match progression.step {
+            step if step > 0 => (chunk_len - first).div_ceil(step as u64),
+            step if step < 0 => first / step.unsigned_abs() + 1,
+            _ => remaining,
+        }
+        .min(remaining);
+        spans.push(ChunkSpan {
+            chunk,
+            part: DimPart::Progression {
+                first,
+                step: progression.step,
+                len: in_this_chunk,
+                out_start: k,
+            },
+        });
+        k += in_this_chunk;
+    }
+    spans
+}
+
+/// Groups an index array by chunk, keeping each chunk's indices in output order.
+fn index_spans(indices: &[i64], len: u64, chunk_len: u64, axis: usize) -> Result<Vec<ChunkSpan>> {
+    let mut entries = Vec::with_capacity(indices.len());
+    for (out, &index) in indices.iter().enumerate() {
+        let index = normalize_index(index, len, axis)?;
+        entries.push((index / chunk_len, index % chunk_len, out as u64));
+    }
+    // Stable, so the output order survives within each chunk; already grouped input
+    // (the common sorted case) is a single linear pass.
+    entries.sort_by_key(|entry| entry.0);
+    let mut spans = Vec::new();
+    for group in entries.chunk_by(|a, b| a.0 == b.0) {
+        let pairs: Vec<(u64, u64)> = group.iter().map(|&(_, index, out)| (index, out)).collect();
+        spans.push(ChunkSpan {
+            chunk: group[0].0,
+            part: compress_pairs(pairs),
+        });
+    }
+    Ok(spans)
+}
+
+/// Recognises pairs that form a progression landing on consecutive output positions.
+fn compress_pairs(pairs: Vec<(u64, u64)>) -> DimPart {
+    let (first, out_start) = pairs[0];
+    let step = if pairs.len() > 1 {
+        pairs[1].0 as i64 - first as i64
+    } else {
+        1
+    };
+    let is_progression = pairs.iter().enumerate().all(|(k, &(index, out))| {
+        out == out_start + k as u64 && i128::from(index) == i128::from(first) + k as i128 * i128::from(step)
+    });
+    if is_progression {
+        DimPart::Progression {
+            first,
+            step,
+            len: pairs.len() as u64,
+            out_start,
+        }
+    } else {
+        DimPart::Scattered(pairs)
+    }
+}
+
+/// The points of a pointwise selection that fall in one chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointGroup {
+    pub chunk: Vec<u64>,
+    /// In-chunk coordinates, `ndim` per point.
+    pub coords: Vec<u64>,
+    /// Output position of each point.
+    pub outs: Vec<u64>,
+}
+
+/// Groups the points of a pointwise selection by the chunk that holds them.
+pub fn group_points(
+    dims: &[&[i64]],
+    shape: &[u64],
+    chunk_shape: &[u64],
+) -> Result<Vec<PointGroup>> {
+    let ndim = shape.len();
+    let num_points = dims.first().map_or(1, |indices| indices.len());
+    let mut chunk_of = vec![0u64; num_points * ndim];
+    let mut in_chunk = vec![0u64; num_points * ndim];
+    for (axis, indices) in dims.iter().enumerate() {
+        for (point, &index) in indices.iter().enumerate() {
+            let index = normalize_index(index, shape[axis], axis)?;
+            chunk_of[point * ndim + axis] = index / chunk_shape[axis];
+            in_chunk[point * ndim + axis] = index % chunk_shape[axis];
+        }
+    }
+    let chunk_key = |point: usize| &chunk_of[point * ndim..(point + 1) * ndim];
+    let mut order: Vec<usize> = (0..num_points).collect();
+    order.sort_by(|&a, &b| chunk_key(a).cmp(chunk_key(b)));
+    let mut groups: Vec<PointGroup> = Vec::new();
+    for point in order {
+        let chunk = chunk_key(point);
+        if groups.last().is_none_or(|group| group.chunk != chunk) {
+            groups.push(PointGroup {
+                chunk: chunk.to_vec(),
+                coords: Vec::new(),
+                outs: Vec::new(),
+            });
+        }
+        let group = groups.last_mut().expect("a group was just pushed");
+        group
+            .coords
+            .extend_from_slice(&in_chunk[point * ndim..(point + 1) * ndim]);
+        group.outs.push(point as u64);
+    }
+    Ok(groups)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selected(map: &DimChunkMap, chunk_len: u64) -> Vec<(u64, u64)> {
+        let mut pairs = Vec::new();
+        for span in &map.spans {
+            span.part
+                .for_each(|index, out| pairs.push((span.chunk * chunk_len + index, out)));
+        }
+        pairs.sort_by_key(|pair| pair.1);
+        pairs
+    }
+
+    fn python_range(start: i64, stop: i64, step: i64) -> Vec<u64> {
+        let mut values = Vec::new();
+        let mut i = start;
+        while (step > 0 && i < stop) || (step < 0 && i > stop) {
+            values.push(i as u64);
+            i += step;
+        }
+        values
+    }
+
+    #[test]
+    fn slices_match_python_ranges_for_every_step() {
+        let len = 23;
+        for chunk_len in [1, 4, 7, 23, 50] {
+            for step in [-9, -3, -1, 1, 2, 5, 30] {
+                for start in -1..=len as i64 {
+                    for stop in -1..=len as i64 {
+                        let dim = DimSelection::Slice { start, stop, step };
+                        let expected = python_range(start, stop, step);
+                        let in_bounds = expected.iter().all(|&i| i < len);
+                        match map_dim(&dim, len, chunk_len, 0) {
+                            Ok(map) => {
+                                assert!(in_bounds);
+                                let got: Vec<u64> =
+                                    selected(&map, chunk_len).iter().map(|p| p.0).collect();
+                                assert_eq!(got, expected, "{start}:{stop}:{step} / {chunk_len}");
+                                assert_eq!(map.out_len, expected.len() as u64);
+                                assert!(map.spans.iter().all(|s| s.part.len() > 0));
+                            }
+                            Err(err) => {
+                                assert!(!in_bounds, "{start}:{stop}:{step}: {err}");
+                                assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_span_per_chunk_touched() {
+        let map = map_dim(&DimSelection::Slice { start: 3, stop: 20, step: 1 }, 20, 8, 0).unwrap();
+        let chunks: Vec<u64> = map.spans.iter().map(|s| s.chunk).collect();
+        assert_eq!(chunks, [0, 1, 2]);
+        assert_eq!(map.spans[1].part.as_run(), Some((0, 5)));
+    }
+
+    #[test]
+    fn index_arrays_keep_output_order_and_wrap_negatives() {
+        let indices = [5, -1, 0, 5, 9, 2];
+        let map = map_dim(&DimSelection::Indices(&indices), 10, 4, 0).unwrap();
+        let got: Vec<u64> = selected(&map, 4).iter().map(|p| p.0).collect();
+        assert_eq!(got, [5, 9, 0, 5, 9, 2]);
+        let chunks: Vec<u64> = map.spans.iter().map(|s| s.chunk).collect();
+        assert_eq!(chunks, [0, 1, 2]);
+    }
+
+    #[test]
+    fn sorted_contiguous_indices_become_runs() {
+        let indices: Vec<i64> = (10..30).collect();
+        let map = map_dim(&DimSelection::Indices(&indices), 40, 16, 0).unwrap();
+        assert_eq!(map.spans.len(), 2);
+        assert_eq!(map.spans[0].part.as_run(), Some((10, 0)));
+        assert_eq!(map.spans[1].part.as_run(), Some((0, 6)));
+    }
+
+    #[test]
+    fn out_of_bounds_indices_are_reported_with_their_axis() {
+        let err = map_dim(&DimSelection::Indices(&[0, 10]), 10, 4, 2).unwrap_err();
+        assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
+        assert_eq!(err.message, "index 10 is out of bounds for axis 2 with size 10");
+        assert!(map_dim(&DimSelection::Index(-11), 10, 4, 0).is_err());
+        assert!(map_dim(&DimSelection::Index(i64::MIN), 10, 4, 0).is_err());
+    }
+
+    #[test]
+    fn zero_step_is_invalid() {
+        let err = map_dim(&DimSelection::Slice { start: 0, stop: 5, step: 0 }, 10, 4, 0).unwrap_err();
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
+    }
+
+    #[test]
+    fn extreme_slice_bounds_do_not_overflow() {
+        let dim = DimSelection::Slice { start: i64::MIN, stop: i64::MAX, step: i64::MAX };
+        assert!(map_dim(&dim, 10, 4, 0).is_err());
+        let dim = DimSelection::Slice { start: 9, stop: i64::MIN, step: i64::MIN };
+        let map = map_dim(&dim, 10, 4, 0).unwrap();
+        assert_eq!(map.out_len, 1);
+    }
+
+    #[test]
+    fn output_shape_drops_index_dimensions() {
+        let indices = [1, 2, 3];
+        let selection = Selection {
+            mode: Mode::Orthogonal,
+            dims: vec![
+                DimSelection::Index(1),
+                DimSelection::Slice { start: 9, stop: -1, step: -2 },
+                DimSelection::Indices(&indices),
+            ],
+        };
+        assert_eq!(selection.output_shape(&[4, 10, 5]).unwrap(), [5, 3]);
+        assert!(selection.output_shape(&[4, 10]).is_err());
+    }
+
+    #[test]
+    fn pointwise_requires_equal_length_index_arrays() {
+        let (a, b) = ([1, 2], [3]);
+        let selection = Selection {
+            mode: Mode::Pointwise,
+            dims: vec![DimSelection::Indices(&a), DimSelection::Indices(&b)],
+        };
+        assert_eq!(
+            selection.output_shape(&[5, 5]).unwrap_err().status,
+            crate::error::ZCF_STATUS_INVALID_SELECTION
+        );
+    }
+
+    #[test]
+    fn points_are_grouped_by_chunk() {
+        let rows = [0, 7, 1, -1];
+        let cols = [0, 7, 1, 0];
+        let groups = group_points(&[&rows, &cols], &[8, 8], &[4, 4]).unwrap();
+        let chunks: Vec<&[u64]> = groups.iter().map(|g| g.chunk.as_slice()).collect();
+        assert_eq!(chunks, [&[0, 0][..], &[1, 0], &[1, 1]]);
+        assert_eq!(groups[0].outs, [0, 2]);
+        assert_eq!(groups[0].coords, [0, 0, 1, 1]);
+        assert_eq!(groups[1].outs, [3]);
+        assert_eq!(groups[2].coords, [3, 3]);
+    }
+}

@@ -1,0 +1,94 @@
+//! The library's own rayon thread pool.
+//!
+//! A private pool (instead of rayon's global one) lets callers size it, and lets a
+//! process that forked after a read rebuild it: worker threads do not survive `fork`,
+//! so a child that reused the parent's pool would wait forever for them.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rayon::{ThreadPool, ThreadPoolBuilder};
+
+use crate::error::{Error, Result};
+
+struct PoolState {
+    /// Requested thread count; 0 means one per available core.
+    requested: usize,
+    pool: Option<Arc<ThreadPool>>,
+    /// The process that built `pool`.
+    owner_pid: u32,
+}
+
+static POOL: Mutex<PoolState> = Mutex::new(PoolState {
+    requested: 0,
+    pool: None,
+    owner_pid: 0,
+});
+
+fn state() -> MutexGuard<'static, PoolState> {
+    // The state is always left consistent, so a panic elsewhere cannot invalidate it.
+    POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Sets the number of worker threads used by later reads; 0 restores the default
+/// (one per available core). Reads already running finish on the old pool.
+pub fn set_num_threads(threads: usize) {
+    let mut state = state();
+    state.requested = threads;
+    state.pool = None;
+}
+
+/// The number of worker threads reads use.
+pub fn num_threads() -> usize {
+    match state().requested {
+        0 => default_threads(),
+        threads => threads,
+    }
+}
+
+/// The pool for this process, built on first use and rebuilt after a fork.
+pub fn current() -> Result<Arc<ThreadPool>> {
+    let mut state = state();
+    let pid = std::process::id();
+    if state.owner_pid != pid {
+        if let Some(inherited) = state.pool.take() {
+            // Its threads exist only in the parent; dropping it here would try to
+            // signal them, so it is deliberately leaked.
+            std::mem::forget(inherited);
+        }
+    }
+    if let Some(pool) = &state.pool {
+        return Ok(Arc::clone(pool));
+    }
+    let threads = match state.requested {
+        0 => default_threads(),
+        threads => threads,
+    };
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|index| format!("zarrs-cffi-{index}"))
+        .build()
+        .map_err(|err| Error::new(crate::error::ZCF_STATUS_IO, format!("cannot start worker threads: {err}")))?;
+    let pool = Arc::new(pool);
+    state.pool = Some(Arc::clone(&pool));
+    state.owner_pid = pid;
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_count_follows_configuration() {
+        set_num_threads(3);
+        assert_eq!(num_threads(), 3);
+        assert_eq!(current().unwrap().current_num_threads(), 3);
+        set_num_threads(0);
+        assert_eq!(num_threads(), default_threads());
+        assert_eq!(current().unwrap().current_num_threads(), default_threads());
+    }
+}
