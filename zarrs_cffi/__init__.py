@@ -1,0 +1,56 @@
+"""Fast reads of Zarr arrays: a Rust engine (zarrs + rayon) behind a C ABI, loaded with cffi.
+
+Direct use from numpy code::
+
+    import zarrs_cffi
+    data = zarrs_cffi.read("image.zarr", (slice(0, 100), 5))
+    array = zarrs_cffi.open("image.zarr")
+    tile = array[100:200, ::-2]
+"""
+
+from ._library import ffi as _ffi
+from ._library import lib as _lib
+from ._library import library_path as _library_path
+from .array import Array, get_num_threads, open, read, read_into, set_num_threads
+from .errors import (
+    ArrayNotFoundError,
+    BoundsError,
+    DecodeError,
+    InternalError,
+    InvalidMetadataError,
+    OutputError,
+    SelectionError,
+    StoreError,
+    UnsupportedDataTypeError,
+    UnsupportedError,
+    ZarrsCffiError,
+)
+
+__version__: str = _ffi.string(_lib.zcf_library_version()).decode()
+
+
+def get_library_path() -> str:
+    """The path of the native shared library, for linking or loading it from other code."""
+    return str(_library_path())
+
+
+__all__ = [
+    "Array",
+    "ArrayNotFoundError",
+    "BoundsError",
+    "DecodeError",
+    "InternalError",
+    "InvalidMetadataError",
+    "OutputError",
+    "SelectionError",
+    "StoreError",
+    "UnsupportedDataTypeError",
+    "UnsupportedError",
+    "ZarrsCffiError",
+    "get_library_path",
+    "get_num_threads",
+    "open",
+    "read",
+    "read_into",
+    "set_num_threads",
+]

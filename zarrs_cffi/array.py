@@ -1,0 +1,213 @@
+"""The direct API: open an array once, read selections into numpy with one native call."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _selection
+from ._library import check, ffi, lib
+from ._selection import Plan
+from .errors import OutputError, UnsupportedDataTypeError
+
+_DTYPES: dict[int, np.dtype[Any]] = {
+    lib.ZCF_DTYPE_BOOL: np.dtype(np.bool_),
+    lib.ZCF_DTYPE_INT8: np.dtype(np.int8),
+    lib.ZCF_DTYPE_INT16: np.dtype(np.int16),
+    lib.ZCF_DTYPE_INT32: np.dtype(np.int32),
+    lib.ZCF_DTYPE_INT64: np.dtype(np.int64),
+    lib.ZCF_DTYPE_UINT8: np.dtype(np.uint8),
+    lib.ZCF_DTYPE_UINT16: np.dtype(np.uint16),
+    lib.ZCF_DTYPE_UINT32: np.dtype(np.uint32),
+    lib.ZCF_DTYPE_UINT64: np.dtype(np.uint64),
+    lib.ZCF_DTYPE_FLOAT16: np.dtype(np.float16),
+    lib.ZCF_DTYPE_FLOAT32: np.dtype(np.float32),
+    lib.ZCF_DTYPE_FLOAT64: np.dtype(np.float64),
+    lib.ZCF_DTYPE_COMPLEX64: np.dtype(np.complex64),
+    lib.ZCF_DTYPE_COMPLEX128: np.dtype(np.complex128),
+}
+
+
+class Array:
+    """A Zarr array (v2 or v3) in a local directory, opened once and read many times.
+
+    Indexing follows zarr-python: ``array[...]`` (basic, orthogonal or pointwise, chosen
+    as zarr chooses), ``array.oindex[...]``, ``array.vindex[...]`` and
+    ``array.blocks[...]``; slices may also have negative steps. Every read is a single
+    native call that decodes chunks in parallel straight into the result.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(path)
+        handle_out = ffi.new("ZcfArray**")
+        check(lib.zcf_array_open(self._path.encode(), handle_out))
+        self._handle = ffi.gc(handle_out[0], lib.zcf_array_free)
+        info = ffi.new("ZcfArrayInfo*")
+        check(lib.zcf_array_info(self._handle, info))
+        self._ndim = int(info.ndim)
+        if info.data_type not in _DTYPES:
+            size = lib.zcf_array_data_type_name(self._handle, ffi.NULL, 0)
+            name = ffi.new("char[]", size + 1)
+            lib.zcf_array_data_type_name(self._handle, name, size + 1)
+            raise UnsupportedDataTypeError(
+                f"the Zarr array at '{self._path}' has data type '{ffi.string(name).decode()}', "
+                "which the native engine cannot read into a numpy array"
+            )
+        native = _DTYPES[info.data_type]
+        # Zarr v2 metadata may declare big-endian elements; zarr-python returns them as such.
+        self._dtype = native.newbyteorder(">") if info.declares_big_endian and native.itemsize > 1 else native
+        shape = ffi.new("uint64_t[]", max(self._ndim, 1))
+        check(lib.zcf_array_shape(self._handle, shape, self._ndim))
+        self._shape = tuple(int(shape[i]) for i in range(self._ndim))
+        check(lib.zcf_array_chunk_shape(self._handle, shape, self._ndim))
+        self._chunks = tuple(int(shape[i]) for i in range(self._ndim))
+        fill = np.empty(1, dtype=native)
+        check(lib.zcf_array_fill_value(self._handle, ffi.from_buffer(fill), fill.nbytes))
+        self._fill_value = fill[0]
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        return self._chunks
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._ndim
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self._dtype.itemsize
+
+    @property
+    def fill_value(self) -> Any:
+        return self._fill_value
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of unsized object")
+        return self._shape[0]
+
+    def __repr__(self) -> str:
+        return f"<zarrs_cffi.Array '{self._path}' shape={self._shape} dtype={self._dtype}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Native handles cannot be pickled; the receiver reopens the array.
+        return (type(self), (self._path,))
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> npt.NDArray[Any]:
+        data = self[...]
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __getitem__(self, selection: Any) -> npt.NDArray[Any]:
+        return self._read(_selection.getitem_plan(selection, self._shape))
+
+    @property
+    def oindex(self) -> _Indexer:
+        """Orthogonal selection: integer arrays and masks select per dimension."""
+        return _Indexer(self, _selection.orthogonal_plan)
+
+    @property
+    def vindex(self) -> _Indexer:
+        """Pointwise (vectorised) selection: coordinate arrays or a mask of the array's shape."""
+        return _Indexer(self, _selection.pointwise_plan)
+
+    @property
+    def blocks(self) -> _Indexer:
+        """Block selection: integers and slices over chunk indices."""
+        return _Indexer(self, lambda sel, shape: _selection.block_plan(sel, shape, self._chunks))
+
+    def read_into(self, selection: Any, out: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Reads ``self[selection]`` into ``out`` and returns it.
+
+        ``out`` must be a writable numpy array of the result's shape and of this array's
+        dtype (either byte order). A C-contiguous ``out`` is written in place with no
+        copy; any other layout is filled through a temporary C-ordered buffer.
+        """
+        plan = _selection.getitem_plan(selection, self._shape)
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+        if out.dtype.newbyteorder("=") != self._dtype.newbyteorder("="):
+            raise TypeError(f"out has dtype {out.dtype}, expected {self._dtype}")
+        if out.shape != plan.shape:
+            raise OutputError(f"out has shape {out.shape}, but the selection has shape {plan.shape}")
+        if not out.flags.writeable:
+            raise OutputError("out is read-only")
+        if not out.flags.c_contiguous:
+            out[...] = self._read(plan)
+        elif out.dtype.isnative:
+            self._read_native(plan, out)
+        else:
+            native_view = out.view(out.dtype.newbyteorder("="))
+            self._read_native(plan, native_view)
+            native_view.byteswap(inplace=True)
+        return out
+
+    def _read(self, plan: Plan) -> npt.NDArray[Any]:
+        out = np.empty(plan.shape, dtype=self._dtype.newbyteorder("="))
+        self._read_native(plan, out)
+        if not self._dtype.isnative:
+            out.byteswap(inplace=True)
+            out = out.view(self._dtype)
+        return out
+
+    def _read_native(self, plan: Plan, out: npt.NDArray[Any]) -> None:
+        selection, keepalive = plan.to_c()
+        check(lib.zcf_array_read(self._handle, selection, ffi.from_buffer(out, require_writable=True), out.nbytes))
+        del keepalive
+
+
+class _Indexer:
+    __slots__ = ("_array", "_planner")
+
+    def __init__(self, array: Array, planner: Any) -> None:
+        self._array = array
+        self._planner = planner
+
+    def __getitem__(self, selection: Any) -> npt.NDArray[Any]:
+        return self._array._read(self._planner(selection, self._array.shape))
+
+
+def open(path: str | os.PathLike[str]) -> Array:  # noqa: A001 - mirrors zarr.open
+    """Opens the Zarr array in the directory ``path`` for reading."""
+    return Array(path)
+
+
+def read(path: str | os.PathLike[str], selection: Any = Ellipsis) -> npt.NDArray[Any]:
+    """Reads ``selection`` (default: everything) of the Zarr array at ``path``."""
+    return Array(path)[selection]
+
+
+def read_into(path: str | os.PathLike[str], selection: Any, out: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Reads ``selection`` of the Zarr array at ``path`` into ``out`` (see `Array.read_into`)."""
+    return Array(path).read_into(selection, out)
+
+
+def set_num_threads(num_threads: int) -> None:
+    """Sets the native worker threads for later reads; 0 restores one per core."""
+    if not isinstance(num_threads, int) or num_threads < 0:
+        raise ValueError(f"num_threads must be a non-negative integer, got {num_threads!r}")
+    check(lib.zcf_set_num_threads(min(num_threads, sys.maxsize)))
+
+
+def get_num_threads() -> int:
+    """The number of native worker threads reads use."""
+    return int(lib.zcf_get_num_threads())
