@@ -188,7 +188,7 @@ def orthogonal_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
                 raise SelectionError(
                     f"Boolean array has the wrong length for dimension; expected {length}, got {s.shape[0]}"
                 )
-            dim = DimPlan(INDICES, indices=np.flatnonzero(s).astype(np.int64, copy=False))
+            dim = DimPlan(INDICES, indices=_index_array(np.flatnonzero(s)))
         else:
             raise SelectionError(
                 "unsupported selection item for orthogonal indexing; expected integer, slice, "
@@ -210,7 +210,7 @@ def pointwise_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
                 "invalid mask selection; expected one Boolean (mask) array with the same shape "
                 f"as the target array {shape}, got shape {mask.shape}"
             )
-        coords = tuple(c.astype(np.int64, copy=False) for c in np.nonzero(mask))
+        coords = tuple(_index_array(c) for c in np.nonzero(mask))
         dims = tuple(DimPlan(INDICES, indices=c) for c in coords)
         return Plan(POINTWISE, dims, (len(coords[0]) if coords else int(mask.sum()),))
     normalized = tuple(np.asarray([s]) if is_integer(s) else s for s in selection)

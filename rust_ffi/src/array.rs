@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use zarrs::array::{Array, ArrayMetadata};
+use zarrs::array::{Array, ArrayCreateError, ArrayMetadata};
 use zarrs::filesystem::FilesystemStore;
-use zarrs::metadata::v2::DataTypeMetadataV2;
+use zarrs::metadata::v2::{ArrayMetadataV2, DataTypeMetadataV2};
 
 use crate::data_type::ElementType;
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ impl OpenArray {
         }
         let store = FilesystemStore::new(path)
             .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))?;
-        let array = Array::open(Arc::new(store), "/").map_err(|err| Error::from_open(path, err))?;
+        let array = open_array(Arc::new(store), path).map_err(|err| Error::from_open(path, err))?;
         let element = ElementType::from_data_type(array.data_type());
         let (zarr_format, declares_big_endian, regular) = match array.metadata() {
             ArrayMetadata::V3(metadata) => (3, false, metadata.chunk_grid.name() == "regular"),
@@ -101,4 +101,28 @@ impl OpenArray {
     pub fn fill_value_bytes(&self) -> &[u8] {
         self.array.fill_value().as_ne_bytes()
     }
+}
+
+fn open_array(store: Arc<FilesystemStore>, path: &str) -> std::result::Result<Array<FilesystemStore>, ArrayCreateError> {
+    match Array::open(Arc::clone(&store), "/") {
+        Err(err @ ArrayCreateError::InvalidFillValueMetadata { .. }) => match v2_metadata_with_default_fill(path) {
+            Some(metadata) => Array::new_with_metadata(store, "/", ArrayMetadata::V2(metadata)),
+            None => Err(err),
+        },
+        opened => opened,
+    }
+}
+
+/// zarr-python writes `"fill_value": null` for Zarr v2 arrays created without one and
+/// reads it as zero; zarrs maps null to the scalar 0, which complex types reject. Returns
+/// the metadata with the fill value spelled out as a complex zero, if that is the case.
+fn v2_metadata_with_default_fill(path: &str) -> Option<ArrayMetadataV2> {
+    let text = std::fs::read_to_string(std::path::Path::new(path).join(".zarray")).ok()?;
+    let mut json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let is_complex = json.get("dtype")?.as_str()?.get(1..2) == Some("c");
+    if !is_complex || !json.get("fill_value")?.is_null() {
+        return None;
+    }
+    json["fill_value"] = serde_json::json!([0.0, 0.0]);
+    serde_json::from_value(json).ok()
 }
