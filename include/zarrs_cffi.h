@@ -61,7 +61,7 @@
 #define ZCF_STATUS_NULL_POINTER 100
 
 /*
- An argument is invalid (e.g. a path that is not UTF-8, a thread count of zero).
+ An argument is invalid (e.g. an empty path or one that is not UTF-8).
  */
 #define ZCF_STATUS_INVALID_ARGUMENT 101
 

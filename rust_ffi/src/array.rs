@@ -46,9 +46,9 @@ impl OpenArray {
         };
         let chunk_shape = if regular {
             let origin = vec![0; array.dimensionality()];
-            let shape = array
-                .chunk_shape(&origin)
-                .map_err(|err| Error::new(crate::error::ZCF_STATUS_INVALID_METADATA, err.to_string()))?;
+            let shape = array.chunk_shape(&origin).map_err(|err| {
+                Error::new(crate::error::ZCF_STATUS_INVALID_METADATA, err.to_string())
+            })?;
             Some(shape.iter().map(|len| len.get()).collect())
         } else {
             None
@@ -103,12 +103,17 @@ impl OpenArray {
     }
 }
 
-fn open_array(store: Arc<FilesystemStore>, path: &str) -> std::result::Result<Array<FilesystemStore>, ArrayCreateError> {
+fn open_array(
+    store: Arc<FilesystemStore>,
+    path: &str,
+) -> std::result::Result<Array<FilesystemStore>, ArrayCreateError> {
     match Array::open(Arc::clone(&store), "/") {
-        Err(err @ ArrayCreateError::InvalidFillValueMetadata { .. }) => match v2_metadata_with_default_fill(path) {
-            Some(metadata) => Array::new_with_metadata(store, "/", ArrayMetadata::V2(metadata)),
-            None => Err(err),
-        },
+        Err(err @ ArrayCreateError::InvalidFillValueMetadata { .. }) => {
+            match v2_metadata_with_default_fill(path) {
+                Some(metadata) => Array::new_with_metadata(store, "/", ArrayMetadata::V2(metadata)),
+                None => Err(err),
+            }
+        }
         opened => opened,
     }
 }

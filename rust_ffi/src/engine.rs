@@ -13,7 +13,9 @@ use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOp
 use crate::array::OpenArray;
 use crate::data_type::ElementType;
 use crate::error::{Error, Result};
-use crate::plan::{ChunkSpan, DimChunkMap, DimPart, Mode, PointGroup, Selection, group_points, map_dim};
+use crate::plan::{
+    ChunkSpan, DimChunkMap, DimPart, Mode, PointGroup, Selection, group_points, map_dim,
+};
 use crate::pool;
 
 /// Reads `selection` of `array` into `out`, a C-ordered buffer of the selection's output
@@ -119,21 +121,27 @@ impl<'a> ChunkReader<'a> {
         })
     }
 
-    fn read_chunk_part(&self, spans: &[&ChunkSpan], out_extents: &[u64], options: &CodecOptions) -> Result<()> {
+    fn read_chunk_part(
+        &self,
+        spans: &[&ChunkSpan],
+        out_extents: &[u64],
+        options: &CodecOptions,
+    ) -> Result<()> {
         let chunk: Vec<u64> = spans.iter().map(|span| span.chunk).collect();
         let origin: Vec<u64> = chunk
             .iter()
             .zip(self.chunk_shape())
             .map(|(index, len)| index * len)
             .collect();
-        let lens: Vec<u64> = spans.iter().map(|span| span.part.len()).collect();
+        let lens: Vec<u64> = spans.iter().map(|span| span.part.count()).collect();
         let runs: Option<Vec<(u64, u64)>> = spans.iter().map(|span| span.part.as_run()).collect();
         if let Some(runs) = runs {
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
                 .map_err(|err| internal(&err))?;
-            let out_box = ArraySubset::new_with_start_shape(out_start, lens).map_err(|err| internal(&err))?;
+            let out_box =
+                ArraySubset::new_with_start_shape(out_start, lens).map_err(|err| internal(&err))?;
             // SAFETY: every output position along every dimension belongs to exactly one
             // span, so the output boxes of different chunk tasks never overlap.
             let mut view = unsafe {
@@ -166,7 +174,11 @@ impl<'a> ChunkReader<'a> {
         groups.par_iter().try_for_each(|group| {
             let mut lo = vec![u64::MAX; ndim];
             let mut hi = vec![0u64; ndim];
-            for point in group.coords.chunks_exact(ndim.max(1)).take(group.outs.len()) {
+            for point in group
+                .coords
+                .chunks_exact(ndim.max(1))
+                .take(group.outs.len())
+            {
                 for axis in 0..ndim {
                     lo[axis] = lo[axis].min(point[axis]);
                     hi[axis] = hi[axis].max(point[axis] + 1);
@@ -178,8 +190,17 @@ impl<'a> ChunkReader<'a> {
                     origin + lo[axis]..origin + hi[axis]
                 })
                 .collect();
-            let decoded = self.decode_box(&group.chunk, &ArraySubset::new_with_ranges(&ranges), &options)?;
-            let strides = c_strides(&(0..ndim).map(|axis| hi[axis] - lo[axis]).collect::<Vec<_>>(), item);
+            let decoded = self.decode_box(
+                &group.chunk,
+                &ArraySubset::new_with_ranges(&ranges),
+                &options,
+            )?;
+            let strides = c_strides(
+                &(0..ndim)
+                    .map(|axis| hi[axis] - lo[axis])
+                    .collect::<Vec<_>>(),
+                item,
+            );
             for (point, &out) in group.outs.iter().enumerate() {
                 let coords = &group.coords[point * ndim..(point + 1) * ndim];
                 let src: usize = (0..ndim)
@@ -192,7 +213,12 @@ impl<'a> ChunkReader<'a> {
     }
 
     /// Decodes a box of the array that lies within the chunk `chunk`.
-    fn decode_box(&self, chunk: &[u64], array_box: &ArraySubset, options: &CodecOptions) -> Result<Vec<u8>> {
+    fn decode_box(
+        &self,
+        chunk: &[u64],
+        array_box: &ArraySubset,
+        options: &CodecOptions,
+    ) -> Result<Vec<u8>> {
         let bytes = self
             .array
             .array
@@ -204,7 +230,14 @@ impl<'a> ChunkReader<'a> {
 
     /// Copies the selected elements of a decoded box (starting at in-chunk `lo`) to their
     /// output positions.
-    fn scatter(&self, src: &[u8], box_shape: &[u64], lo: &[u64], parts: &[&DimPart], out_extents: &[u64]) -> Result<()> {
+    fn scatter(
+        &self,
+        src: &[u8],
+        box_shape: &[u64],
+        lo: &[u64],
+        parts: &[&DimPart],
+        out_extents: &[u64],
+    ) -> Result<()> {
         let item = self.element.size;
         let Some(inner) = parts.len().checked_sub(1) else {
             return self.write(0, &src[..item]);
@@ -216,7 +249,7 @@ impl<'a> ChunkReader<'a> {
             .iter()
             .enumerate()
             .map(|(axis, part)| {
-                let mut pairs = Vec::with_capacity(part.len() as usize);
+                let mut pairs = Vec::with_capacity(part.count() as usize);
                 part.for_each(|index, out| {
                     pairs.push((
                         (index - lo[axis]) as usize * src_strides[axis],
@@ -235,7 +268,9 @@ impl<'a> ChunkReader<'a> {
             let (src_base, dst_base) = position
                 .iter()
                 .enumerate()
-                .fold((0, 0), |(s, d), (axis, &k)| (s + offsets[axis][k].0, d + offsets[axis][k].1));
+                .fold((0, 0), |(s, d), (axis, &k)| {
+                    (s + offsets[axis][k].0, d + offsets[axis][k].1)
+                });
             if inner_is_run {
                 let (s, d) = inner_pairs[0];
                 let bytes = inner_pairs.len() * item;
@@ -288,4 +323,130 @@ fn c_strides(shape: &[u64], item: usize) -> Vec<usize> {
         strides[axis] = strides[axis + 1] * shape[axis + 1] as usize;
     }
     strides
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use zarrs::array::{ArrayBuilder, data_type};
+    use zarrs::filesystem::FilesystemStore;
+
+    use super::*;
+    use crate::error::{ZCF_STATUS_BUFFER_MISMATCH, ZCF_STATUS_OUT_OF_BOUNDS};
+    use crate::plan::DimSelection;
+
+    const SHAPE: [u64; 3] = [9, 10, 11];
+
+    /// A 9x10x11 int32 array whose element at (i, j, k) is i*110 + j*11 + k, with edge
+    /// chunks on every axis; optionally sharded.
+    fn test_array(dir: &std::path::Path, subchunks: Option<Vec<u64>>) -> OpenArray {
+        let store = Arc::new(FilesystemStore::new(dir).unwrap());
+        let array = ArrayBuilder::new(SHAPE.to_vec(), [4, 6, 5], data_type::int32(), 0i32)
+            .subchunk_shape(subchunks)
+            .build(store, "/")
+            .unwrap();
+        array.store_metadata().unwrap();
+        let values: Vec<i32> = (0..990).collect();
+        array
+            .store_array_subset(&array.subset_all(), values)
+            .unwrap();
+        OpenArray::open(dir.to_str().unwrap()).unwrap()
+    }
+
+    fn read(array: &OpenArray, selection: &Selection<'_>, len: usize) -> Result<Vec<i32>> {
+        let mut out = vec![-1i32; len];
+        // SAFETY: i32 has no invalid bit patterns; the view covers exactly `out`.
+        let bytes =
+            unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len * 4) };
+        read_into(array, selection, bytes)?;
+        Ok(out)
+    }
+
+    fn value(i: u64, j: u64, k: u64) -> i32 {
+        (i * 110 + j * 11 + k) as i32
+    }
+
+    fn orthogonal(dims: Vec<DimSelection<'_>>) -> Selection<'_> {
+        Selection {
+            mode: Mode::Orthogonal,
+            dims,
+        }
+    }
+
+    #[test]
+    fn orthogonal_reads_match_a_direct_computation() {
+        for subchunks in [None, Some(vec![2, 3, 5])] {
+            let dir = tempfile::tempdir().unwrap();
+            let array = test_array(dir.path(), subchunks);
+            let rows = [8i64, 0, -1, 3, 3];
+            let selection = orthogonal(vec![
+                DimSelection::Indices(&rows),
+                DimSelection::Slice {
+                    start: 9,
+                    stop: -1,
+                    step: -4,
+                },
+                DimSelection::Index(-2),
+            ]);
+            let got = read(&array, &selection, 5 * 3).unwrap();
+            let mut expected = Vec::new();
+            for i in [8, 0, 8, 3, 3] {
+                for j in [9, 5, 1] {
+                    expected.push(value(i, j, 9));
+                }
+            }
+            assert_eq!(got, expected);
+
+            let whole = read(&array, &Selection::all(&SHAPE), 990).unwrap();
+            assert_eq!(whole, (0..990).collect::<Vec<i32>>());
+        }
+    }
+
+    #[test]
+    fn pointwise_reads_follow_the_point_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let array = test_array(dir.path(), Some(vec![2, 3, 5]));
+        let (i, j, k) = ([8i64, 0, 4, 0], [9i64, 0, -1, 0], [10i64, 0, 5, 0]);
+        let selection = Selection {
+            mode: Mode::Pointwise,
+            dims: vec![
+                DimSelection::Indices(&i),
+                DimSelection::Indices(&j),
+                DimSelection::Indices(&k),
+            ],
+        };
+        let got = read(&array, &selection, 4).unwrap();
+        assert_eq!(got, [value(8, 9, 10), 0, value(4, 9, 5), 0]);
+    }
+
+    #[test]
+    fn rejected_reads_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let array = test_array(dir.path(), None);
+        let rows = [0i64, 1, 9];
+        let selection = orthogonal(vec![
+            DimSelection::Indices(&rows),
+            DimSelection::Index(0),
+            DimSelection::Index(0),
+        ]);
+        let mut out = vec![0xAAu8; 12];
+        let err = read_into(&array, &selection, &mut out).unwrap_err();
+        assert_eq!(err.status, ZCF_STATUS_OUT_OF_BOUNDS);
+        assert!(out.iter().all(|&b| b == 0xAA));
+
+        let mut short = vec![0xAAu8; 11];
+        let err = read_into(&array, &Selection::all(&SHAPE), &mut short).unwrap_err();
+        assert_eq!(err.status, ZCF_STATUS_BUFFER_MISMATCH);
+        assert!(short.iter().all(|&b| b == 0xAA));
+    }
+
+    #[test]
+    fn absurd_output_sizes_are_rejected_before_reading() {
+        let huge = vec![0i64; 1];
+        let selection = orthogonal(vec![DimSelection::Indices(&huge)]);
+        assert!(selection.output_shape(&[u64::MAX]).is_ok());
+        let err = check_buffer_len(&[u64::MAX, u64::MAX], 8, 0).unwrap_err();
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
+    }
 }

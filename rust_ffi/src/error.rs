@@ -83,8 +83,11 @@ impl Error {
     /// Classifies an error raised while opening the array at `path`.
     pub fn from_open(path: &str, err: ArrayCreateError) -> Self {
         let status = match &err {
-            ArrayCreateError::MissingMetadata => ZCF_STATUS_NOT_FOUND,
-            ArrayCreateError::StorageError(_) => ZCF_STATUS_IO,
+            ArrayCreateError::MissingMetadata
+            | ArrayCreateError::StorageError(StorageError::MissingMetadata(_)) => {
+                ZCF_STATUS_NOT_FOUND
+            }
+            ArrayCreateError::StorageError(StorageError::IOError(_)) => ZCF_STATUS_IO,
             ArrayCreateError::DataTypeCreateError(_)
             | ArrayCreateError::CodecsCreateError(_)
             | ArrayCreateError::StorageTransformersCreateError(_)
@@ -117,8 +120,8 @@ impl Error {
 
 fn storage_status(err: &StorageError) -> i32 {
     match err {
-        StorageError::IOError(_) => ZCF_STATUS_IO,
-        _ => ZCF_STATUS_DECODE,
+        StorageError::InvalidMetadata(..) => ZCF_STATUS_INVALID_METADATA,
+        _ => ZCF_STATUS_IO,
     }
 }
 

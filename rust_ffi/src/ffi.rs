@@ -148,7 +148,11 @@ unsafe fn selection_from_c<'a>(selection: *const ZcfSelection) -> Result<Selecti
     let mode = match selection.mode {
         ZCF_MODE_ORTHOGONAL => Mode::Orthogonal,
         ZCF_MODE_POINTWISE => Mode::Pointwise,
-        other => return Err(Error::invalid_selection(format!("unknown selection mode {other}"))),
+        other => {
+            return Err(Error::invalid_selection(format!(
+                "unknown selection mode {other}"
+            )));
+        }
     };
     // SAFETY: `dims` holds `ndim` entries per the caller.
     let dims = unsafe { slice(selection.dims, selection.ndim, "selection.dims") }?;
@@ -303,7 +307,10 @@ pub unsafe extern "C" fn zcf_array_free(array: *mut ZcfArray) {
 /// # Safety
 /// `array` must be NULL or a live handle; `info_out` must be NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zcf_array_info(array: *const ZcfArray, info_out: *mut ZcfArrayInfo) -> i32 {
+pub unsafe extern "C" fn zcf_array_info(
+    array: *const ZcfArray,
+    info_out: *mut ZcfArrayInfo,
+) -> i32 {
     guard(|| {
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
@@ -350,7 +357,11 @@ fn copy_dims(values: &[u64], out: *mut u64, ndim: usize) -> Result<()> {
 /// # Safety
 /// `array` must be NULL or a live handle; `shape_out` must be valid for `ndim` writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zcf_array_shape(array: *const ZcfArray, shape_out: *mut u64, ndim: usize) -> i32 {
+pub unsafe extern "C" fn zcf_array_shape(
+    array: *const ZcfArray,
+    shape_out: *mut u64,
+    ndim: usize,
+) -> i32 {
     guard(|| {
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
@@ -389,7 +400,11 @@ pub unsafe extern "C" fn zcf_array_chunk_shape(
 /// # Safety
 /// `array` must be NULL or a live handle; `out` must be valid for `out_len` writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zcf_array_fill_value(array: *const ZcfArray, out: *mut c_void, out_len: usize) -> i32 {
+pub unsafe extern "C" fn zcf_array_fill_value(
+    array: *const ZcfArray,
+    out: *mut c_void,
+    out_len: usize,
+) -> i32 {
     guard(|| {
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
@@ -413,7 +428,11 @@ pub unsafe extern "C" fn zcf_array_fill_value(array: *const ZcfArray, out: *mut 
 /// # Safety
 /// `array` must be NULL or a live handle; `buf` must be NULL or valid for `buf_len` writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn zcf_array_data_type_name(array: *const ZcfArray, buf: *mut c_char, buf_len: usize) -> usize {
+pub unsafe extern "C" fn zcf_array_data_type_name(
+    array: *const ZcfArray,
+    buf: *mut c_char,
+    buf_len: usize,
+) -> usize {
     // SAFETY: forwarded to the caller.
     let Some(array) = (unsafe { array.as_ref() }) else {
         return 0;

@@ -184,7 +184,8 @@ pub enum DimPart {
 }
 
 impl DimPart {
-    pub fn len(&self) -> u64 {
+    /// Number of selected elements.
+    pub fn count(&self) -> u64 {
         match self {
             Self::Progression { len, .. } => *len,
             Self::Scattered(pairs) => pairs.len() as u64,
@@ -266,7 +267,12 @@ pub struct DimChunkMap {
 }
 
 /// Maps one dimension of an orthogonal selection onto chunks of `chunk_len` elements.
-pub fn map_dim(dim: &DimSelection<'_>, len: u64, chunk_len: u64, axis: usize) -> Result<DimChunkMap> {
+pub fn map_dim(
+    dim: &DimSelection<'_>,
+    len: u64,
+    chunk_len: u64,
+    axis: usize,
+) -> Result<DimChunkMap> {
     match dim {
         DimSelection::Slice { start, stop, step } => {
             let progression = check_slice(*start, *stop, *step, len, axis)?;
@@ -352,7 +358,8 @@ fn compress_pairs(pairs: Vec<(u64, u64)>) -> DimPart {
         1
     };
     let is_progression = pairs.iter().enumerate().all(|(k, &(index, out))| {
-        out == out_start + k as u64 && i128::from(index) == i128::from(first) + k as i128 * i128::from(step)
+        out == out_start + k as u64
+            && i128::from(index) == i128::from(first) + k as i128 * i128::from(step)
     });
     if is_progression {
         DimPart::Progression {
@@ -456,7 +463,7 @@ mod tests {
                                     selected(&map, chunk_len).iter().map(|p| p.0).collect();
                                 assert_eq!(got, expected, "{start}:{stop}:{step} / {chunk_len}");
                                 assert_eq!(map.out_len, expected.len() as u64);
-                                assert!(map.spans.iter().all(|s| s.part.len() > 0));
+                                assert!(map.spans.iter().all(|s| s.part.count() > 0));
                             }
                             Err(err) => {
                                 assert!(!in_bounds, "{start}:{stop}:{step}: {err}");
@@ -471,7 +478,17 @@ mod tests {
 
     #[test]
     fn one_span_per_chunk_touched() {
-        let map = map_dim(&DimSelection::Slice { start: 3, stop: 20, step: 1 }, 20, 8, 0).unwrap();
+        let map = map_dim(
+            &DimSelection::Slice {
+                start: 3,
+                stop: 20,
+                step: 1,
+            },
+            20,
+            8,
+            0,
+        )
+        .unwrap();
         let chunks: Vec<u64> = map.spans.iter().map(|s| s.chunk).collect();
         assert_eq!(chunks, [0, 1, 2]);
         assert_eq!(map.spans[1].part.as_run(), Some((0, 5)));
@@ -500,22 +517,43 @@ mod tests {
     fn out_of_bounds_indices_are_reported_with_their_axis() {
         let err = map_dim(&DimSelection::Indices(&[0, 10]), 10, 4, 2).unwrap_err();
         assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
-        assert_eq!(err.message, "index 10 is out of bounds for axis 2 with size 10");
+        assert_eq!(
+            err.message,
+            "index 10 is out of bounds for axis 2 with size 10"
+        );
         assert!(map_dim(&DimSelection::Index(-11), 10, 4, 0).is_err());
         assert!(map_dim(&DimSelection::Index(i64::MIN), 10, 4, 0).is_err());
     }
 
     #[test]
     fn zero_step_is_invalid() {
-        let err = map_dim(&DimSelection::Slice { start: 0, stop: 5, step: 0 }, 10, 4, 0).unwrap_err();
+        let err = map_dim(
+            &DimSelection::Slice {
+                start: 0,
+                stop: 5,
+                step: 0,
+            },
+            10,
+            4,
+            0,
+        )
+        .unwrap_err();
         assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
     }
 
     #[test]
     fn extreme_slice_bounds_do_not_overflow() {
-        let dim = DimSelection::Slice { start: i64::MIN, stop: i64::MAX, step: i64::MAX };
+        let dim = DimSelection::Slice {
+            start: i64::MIN,
+            stop: i64::MAX,
+            step: i64::MAX,
+        };
         assert!(map_dim(&dim, 10, 4, 0).is_err());
-        let dim = DimSelection::Slice { start: 9, stop: i64::MIN, step: i64::MIN };
+        let dim = DimSelection::Slice {
+            start: 9,
+            stop: -1,
+            step: i64::MIN,
+        };
         let map = map_dim(&dim, 10, 4, 0).unwrap();
         assert_eq!(map.out_len, 1);
     }
@@ -527,7 +565,11 @@ mod tests {
             mode: Mode::Orthogonal,
             dims: vec![
                 DimSelection::Index(1),
-                DimSelection::Slice { start: 9, stop: -1, step: -2 },
+                DimSelection::Slice {
+                    start: 9,
+                    stop: -1,
+                    step: -2,
+                },
                 DimSelection::Indices(&indices),
             ],
         };

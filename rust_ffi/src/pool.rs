@@ -53,12 +53,12 @@ pub fn num_threads() -> usize {
 pub fn current() -> Result<Arc<ThreadPool>> {
     let mut state = state();
     let pid = std::process::id();
-    if state.owner_pid != pid {
-        if let Some(inherited) = state.pool.take() {
-            // Its threads exist only in the parent; dropping it here would try to
-            // signal them, so it is deliberately leaked.
-            std::mem::forget(inherited);
-        }
+    if state.owner_pid != pid
+        && let Some(inherited) = state.pool.take()
+    {
+        // Its threads exist only in the parent; dropping it here would try to
+        // signal them, so it is deliberately leaked.
+        std::mem::forget(inherited);
     }
     if let Some(pool) = &state.pool {
         return Ok(Arc::clone(pool));
@@ -71,7 +71,12 @@ pub fn current() -> Result<Arc<ThreadPool>> {
         .num_threads(threads)
         .thread_name(|index| format!("zarrs-cffi-{index}"))
         .build()
-        .map_err(|err| Error::new(crate::error::ZCF_STATUS_IO, format!("cannot start worker threads: {err}")))?;
+        .map_err(|err| {
+            Error::new(
+                crate::error::ZCF_STATUS_IO,
+                format!("cannot start worker threads: {err}"),
+            )
+        })?;
     let pool = Arc::new(pool);
     state.pool = Some(Arc::clone(&pool));
     state.owner_pid = pid;

@@ -1,0 +1,49 @@
+"""Reads keep working in processes started after a read, by every start method
+(a forked child must not wait for the parent's worker threads)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zarrs_cffi
+from conftest import sample_data, write_array
+
+
+def _sum_rows(args: tuple[str, int]) -> float:
+    path, row = args
+    return float(zarrs_cffi.read(path, (row, slice(None))).sum())
+
+
+def _sum_with_pickled_array(array: zarrs_cffi.Array) -> float:
+    return float(array[::2].sum())
+
+
+@pytest.fixture(scope="module")
+def stored(array_dir: Path) -> tuple[np.ndarray, str]:
+    data = sample_data((64, 50), "float32", seed=41)
+    write_array(array_dir / "processes.zarr", data, (8, 10), shards=(16, 20))
+    return data, str(array_dir / "processes.zarr")
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_reads_in_child_processes_after_a_read(stored: tuple[np.ndarray, str], method: str) -> None:
+    data, path = stored
+    # Start the worker threads in this process first: the state a forked child inherits.
+    np.testing.assert_array_equal(zarrs_cffi.read(path), data)
+    context = multiprocessing.get_context(method)
+    with context.Pool(2) as pool:
+        sums = pool.map_async(_sum_rows, [(path, row) for row in range(0, 64, 9)]).get(timeout=120)
+        pickled = pool.apply_async(_sum_with_pickled_array, (zarrs_cffi.open(path),)).get(timeout=120)
+    np.testing.assert_allclose(sums, [data[row].sum() for row in range(0, 64, 9)], rtol=1e-5)
+    np.testing.assert_allclose(pickled, data[::2].sum(), rtol=1e-5)
+
+
+def test_array_pickles_by_path(stored: tuple[np.ndarray, str]) -> None:
+    data, path = stored
+    array = pickle.loads(pickle.dumps(zarrs_cffi.open(path)))
+    np.testing.assert_array_equal(array[3:9], data[3:9])
