@@ -30,6 +30,8 @@ def stored(array_dir: Path) -> tuple[np.ndarray, str]:
     return data, str(array_dir / "processes.zarr")
 
 
+# Forking a process that runs worker threads is what this test is about.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_reads_in_child_processes_after_a_read(stored: tuple[np.ndarray, str], method: str) -> None:
     data, path = stored
