@@ -135,7 +135,11 @@ impl<'a> ChunkReader<'a> {
             .collect();
         let lens: Vec<u64> = spans.iter().map(|span| span.part.count()).collect();
         let runs: Option<Vec<(u64, u64)>> = spans.iter().map(|span| span.part.as_run()).collect();
-        if let Some(runs) = runs {
+        // Decoding straight into the output pays off only when the chunk's part of the
+        // output is one contiguous run: zarrs copies into a strided region element row by
+        // element row through a slow generic iterator, so strided boxes are scattered
+        // by `scatter` instead.
+        if let Some(runs) = runs.filter(|_| is_contiguous_box(&lens, out_extents)) {
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
@@ -317,6 +321,16 @@ fn internal(err: &dyn std::fmt::Display) -> Error {
     Error::internal(err)
 }
 
+/// Whether a box with side lengths `lens` inside a C-ordered array of shape `extents` is a
+/// single contiguous run of memory: after its first side longer than 1, every side spans
+/// the whole array.
+fn is_contiguous_box(lens: &[u64], extents: &[u64]) -> bool {
+    match lens.iter().position(|&len| len > 1) {
+        Some(axis) => lens[axis + 1..] == extents[axis + 1..],
+        None => true,
+    }
+}
+
 fn c_strides(shape: &[u64], item: usize) -> Vec<usize> {
     let mut strides = vec![item; shape.len()];
     for axis in (0..shape.len().saturating_sub(1)).rev() {
@@ -439,6 +453,16 @@ mod tests {
         let err = read_into(&array, &Selection::all(&SHAPE), &mut short).unwrap_err();
         assert_eq!(err.status, ZCF_STATUS_BUFFER_MISMATCH);
         assert!(short.iter().all(|&b| b == 0xAA));
+    }
+
+    #[test]
+    fn contiguous_boxes_are_recognised() {
+        assert!(is_contiguous_box(&[2, 10, 11], &[9, 10, 11]));
+        assert!(is_contiguous_box(&[1, 1, 4], &[9, 10, 11]));
+        assert!(is_contiguous_box(&[1, 3, 11], &[9, 10, 11]));
+        assert!(is_contiguous_box(&[], &[]));
+        assert!(!is_contiguous_box(&[2, 3, 11], &[9, 10, 11]));
+        assert!(!is_contiguous_box(&[1, 3, 10], &[9, 10, 11]));
     }
 
     #[test]
