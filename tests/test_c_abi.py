@@ -64,3 +64,18 @@ def test_header_compiles_as_cpp(tmp_path: Path) -> None:
         check=True,
     )
     subprocess.run([str(tmp_path / "header")], check=True)
+
+
+def test_one_call_read_by_path(array_dir: Path) -> None:
+    from zarrs_cffi._library import ffi, lib
+    from zarrs_cffi._selection import getitem_plan
+
+    data = sample_data((12, 9), "uint16", seed=53)
+    write_array(array_dir / "c-abi-path.zarr", data, (5, 4))
+    plan = getitem_plan((slice(10, 1, -3), [8, 0]), data.shape)
+    out = np.empty(plan.shape, dtype=np.uint16)
+    selection, keepalive = plan.to_c()
+    status = lib.zcf_read(str(array_dir / "c-abi-path.zarr").encode(), selection, ffi.from_buffer(out), out.nbytes)
+    del keepalive
+    assert status == lib.ZCF_STATUS_OK
+    np.testing.assert_array_equal(out, data[10:1:-3][:, [8, 0]])
