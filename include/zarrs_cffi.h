@@ -239,6 +239,46 @@ typedef struct ZcfSelection {
   const struct ZcfDimSelection *dims;
 } ZcfSelection;
 
+/*
+ A read whose per-chunk projections the caller computed (as zarr-python's indexers
+ do): for each of `num_chunks` chunks, its grid indices, what to take from it, and
+ where that lands in the output. All arrays are laid out chunk by chunk.
+ */
+typedef struct ZcfChunkReads {
+  /*
+   `ZCF_MODE_ORTHOGONAL` or `ZCF_MODE_POINTWISE`.
+   */
+  int32_t mode;
+  /*
+   Number of chunks.
+   */
+  size_t num_chunks;
+  /*
+   `num_chunks * ndim` chunk grid indices.
+   */
+  const uint64_t *chunk_indices;
+  /*
+   `num_chunks * ndim` selections relative to each chunk's origin. Orthogonal mode:
+   `ZCF_DIM_INDEX` entries are dropped from the output. Pointwise mode: all
+   `ZCF_DIM_INDICES` of one length per chunk (the points' coordinates).
+   */
+  const struct ZcfDimSelection *chunk_selections;
+  /*
+   Number of output dimensions (1 in pointwise mode).
+   */
+  size_t out_ndim;
+  /*
+   The output shape (`out_ndim` values).
+   */
+  const uint64_t *out_shape;
+  /*
+   `num_chunks * out_ndim` output selections (slices or indices, no `ZCF_DIM_INDEX`),
+   paired in order with each chunk's kept dimensions (pointwise: the points' positions
+   in the 1-D output).
+   */
+  const struct ZcfDimSelection *out_selections;
+} ZcfChunkReads;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -409,6 +449,49 @@ int32_t zcf_array_read(const struct ZcfArray *array,
  As for `zcf_array_open` (`path`) and `zcf_array_read` (`selection`, `out`).
  */
 int32_t zcf_read(const char *path, const struct ZcfSelection *selection, void *out, size_t out_len);
+
+/*
+ Sets whether later reads verify checksum codecs (crc32c, fletcher32, adler32). On by
+ default; a failed check is `ZCF_STATUS_DECODE`.
+
+ Thread safety: may be called at any time from any thread.
+ */
+void zcf_set_validate_checksums(bool validate);
+
+/*
+ Reads the chunk projections in `reads` into `out`: a C-ordered buffer of
+ `reads->out_shape`, `item_size` bytes per element in native byte order, `out_len`
+ bytes long. The library's worker threads read and decode the chunks in parallel.
+ This is the entry for callers that computed per-chunk projections themselves (a
+ zarr-python codec pipeline); `zcf_array_read` computes them from a selection.
+
+ When `missing_out` is not NULL it receives `num_chunks` flags: 1 for a chunk absent
+ from the store (its part of `out` holds the fill value), 0 otherwise.
+
+ The output regions of different chunks must not overlap (overlapping writes land in
+ an unspecified order). Every chunk read is checked against the array, the chunk and
+ the output before anything is written; a 1xx status leaves `out` untouched.
+
+ # Errors
+ - `ZCF_STATUS_NULL_POINTER`: a required pointer is NULL.
+ - `ZCF_STATUS_INVALID_SELECTION`: unknown mode or kind, counts that disagree (chunk
+   and output selection lengths, kept dimensions and `out_ndim`).
+ - `ZCF_STATUS_OUT_OF_BOUNDS`: a chunk outside the grid, a selection outside the
+   chunk's part of the array, or an output selection outside `out_shape`.
+ - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` differs from the output's byte size.
+ - `ZCF_STATUS_UNSUPPORTED`, `ZCF_STATUS_IO`, `ZCF_STATUS_DECODE`: as `zcf_array_read`.
+
+ # Safety
+ `array` must be NULL or a live handle; `reads` must be NULL or point to a
+ `ZcfChunkReads` whose pointers are valid for the documented lengths; `out` must be
+ NULL or valid for writes of `out_len` bytes; `missing_out` must be NULL or valid for
+ `reads->num_chunks` writes.
+ */
+int32_t zcf_array_read_chunks(const struct ZcfArray *array,
+                              const struct ZcfChunkReads *reads,
+                              void *out,
+                              size_t out_len,
+                              uint8_t *missing_out);
 
 #ifdef __cplusplus
 }  // extern "C"

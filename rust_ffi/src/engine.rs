@@ -6,6 +6,8 @@
 //! selection is a box that lands as a box in the output decodes straight into the
 //! output; any other chunk decodes the bounding box of its selection once and scatters.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
@@ -14,9 +16,21 @@ use crate::array::OpenArray;
 use crate::data_type::ElementType;
 use crate::error::{Error, Result};
 use crate::plan::{
-    ChunkSpan, DimChunkMap, DimPart, Mode, PointGroup, Selection, group_points, map_dim,
+    ChunkRead, ChunkSpan, ChunkTask, DimChunkMap, DimPart, Mode, PointGroup, Selection, chunk_task,
+    group_points, map_dim,
 };
 use crate::pool;
+
+static VALIDATE_CHECKSUMS: AtomicBool = AtomicBool::new(true);
+
+/// Whether later reads verify checksum codecs (crc32c, fletcher32, adler32); on by default.
+pub fn set_validate_checksums(validate: bool) {
+    VALIDATE_CHECKSUMS.store(validate, Ordering::Relaxed);
+}
+
+pub fn validate_checksums() -> bool {
+    VALIDATE_CHECKSUMS.load(Ordering::Relaxed)
+}
 
 /// Reads `selection` of `array` into `out`, a C-ordered buffer of the selection's output
 /// shape and the array's element type, in native byte order.
@@ -51,6 +65,60 @@ pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -
             pool::current()?.install(|| reader.read_points(&groups))
         }
     }
+}
+
+/// Reads chunk projections computed by the caller (zarr-python's indexers) into `out`, a
+/// C-ordered buffer of `out_shape`. When `missing` is given, it receives 1 for each chunk
+/// absent from the store (read as the fill value) and 0 otherwise.
+///
+/// The output regions of different chunk reads must not overlap.
+pub fn read_chunks_into(
+    array: &OpenArray,
+    mode: Mode,
+    reads: &[ChunkRead<'_>],
+    out_shape: &[u64],
+    out: &mut [u8],
+    missing: Option<&mut [u8]>,
+) -> Result<()> {
+    let element = array.element()?;
+    check_buffer_len(out_shape, element.size, out.len())?;
+    if let Some(missing) = &missing
+        && missing.len() != reads.len()
+    {
+        return Err(Error::buffer_mismatch(format!(
+            "the missing-chunk flags have room for {} chunks, not {}",
+            missing.len(),
+            reads.len()
+        )));
+    }
+    let chunk_shape = array.regular_chunk_shape()?;
+    let tasks = reads
+        .iter()
+        .map(|read| chunk_task(read, mode, array.shape(), chunk_shape, out_shape))
+        .collect::<Result<Vec<_>>>()?;
+    let reader = ChunkReader::new(array, element, out);
+    let missing = missing.map(UnsafeCellSlice::new);
+    pool::current()?.install(|| {
+        let options = ChunkReader::codec_options(tasks.len());
+        tasks.par_iter().enumerate().try_for_each(|(index, task)| {
+            if let Some(missing) = missing {
+                let chunk = match task {
+                    ChunkTask::Orthogonal { spans, .. } => spans.iter().map(|s| s.chunk).collect(),
+                    ChunkTask::Points(group) => group.chunk.clone(),
+                };
+                let absent = reader.chunk_is_missing(&chunk)?;
+                // SAFETY: each task writes only its own flag.
+                unsafe { *missing.index_mut(index) = u8::from(absent) };
+            }
+            match task {
+                ChunkTask::Orthogonal { spans, out_extents } => {
+                    let spans: Vec<&ChunkSpan> = spans.iter().collect();
+                    reader.read_chunk_part(&spans, out_extents, &options)
+                }
+                ChunkTask::Points(group) => reader.read_point_group(group, &options),
+            }
+        })
+    })
 }
 
 fn check_buffer_len(out_shape: &[u64], item_size: usize, actual: usize) -> Result<()> {
@@ -97,7 +165,9 @@ impl<'a> ChunkReader<'a> {
     /// threads go to the codecs (e.g. the inner chunks of a shard).
     fn codec_options(num_tasks: usize) -> CodecOptions {
         let threads = rayon::current_num_threads();
-        CodecOptions::default().with_concurrent_target((threads / num_tasks.max(1)).max(1))
+        CodecOptions::default()
+            .with_concurrent_target((threads / num_tasks.max(1)).max(1))
+            .with_validate_checksums(validate_checksums())
     }
 
     fn read_orthogonal(&self, maps: &[DimChunkMap]) -> Result<()> {
@@ -173,47 +243,62 @@ impl<'a> ChunkReader<'a> {
 
     fn read_points(&self, groups: &[PointGroup]) -> Result<()> {
         let options = Self::codec_options(groups.len());
+        groups
+            .par_iter()
+            .try_for_each(|group| self.read_point_group(group, &options))
+    }
+
+    /// Decodes the bounding box of a chunk's points once and copies each point out.
+    fn read_point_group(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
         let ndim = self.array.shape().len();
         let item = self.element.size;
-        groups.par_iter().try_for_each(|group| {
-            let mut lo = vec![u64::MAX; ndim];
-            let mut hi = vec![0u64; ndim];
-            for point in group
-                .coords
-                .chunks_exact(ndim.max(1))
-                .take(group.outs.len())
-            {
-                for axis in 0..ndim {
-                    lo[axis] = lo[axis].min(point[axis]);
-                    hi[axis] = hi[axis].max(point[axis] + 1);
-                }
+        let mut lo = vec![u64::MAX; ndim];
+        let mut hi = vec![0u64; ndim];
+        for point in group
+            .coords
+            .chunks_exact(ndim.max(1))
+            .take(group.outs.len())
+        {
+            for axis in 0..ndim {
+                lo[axis] = lo[axis].min(point[axis]);
+                hi[axis] = hi[axis].max(point[axis] + 1);
             }
-            let ranges: Vec<_> = (0..ndim)
-                .map(|axis| {
-                    let origin = group.chunk[axis] * self.chunk_shape()[axis];
-                    origin + lo[axis]..origin + hi[axis]
-                })
-                .collect();
-            let decoded = self.decode_box(
-                &group.chunk,
-                &ArraySubset::new_with_ranges(&ranges),
-                &options,
-            )?;
-            let strides = c_strides(
-                &(0..ndim)
-                    .map(|axis| hi[axis] - lo[axis])
-                    .collect::<Vec<_>>(),
-                item,
-            );
-            for (point, &out) in group.outs.iter().enumerate() {
-                let coords = &group.coords[point * ndim..(point + 1) * ndim];
-                let src: usize = (0..ndim)
-                    .map(|axis| (coords[axis] - lo[axis]) as usize * strides[axis])
-                    .sum();
-                self.write(out as usize * item, &decoded[src..src + item])?;
-            }
-            Ok(())
-        })
+        }
+        if group.outs.is_empty() {
+            return Ok(());
+        }
+        let ranges: Vec<_> = (0..ndim)
+            .map(|axis| {
+                let origin = group.chunk[axis] * self.chunk_shape()[axis];
+                origin + lo[axis]..origin + hi[axis]
+            })
+            .collect();
+        let decoded = self.decode_box(
+            &group.chunk,
+            &ArraySubset::new_with_ranges(&ranges),
+            options,
+        )?;
+        let box_shape: Vec<u64> = (0..ndim).map(|axis| hi[axis] - lo[axis]).collect();
+        let strides = c_strides(&box_shape, item);
+        for (point, &out) in group.outs.iter().enumerate() {
+            let coords = &group.coords[point * ndim..(point + 1) * ndim];
+            let src: usize = (0..ndim)
+                .map(|axis| (coords[axis] - lo[axis]) as usize * strides[axis])
+                .sum();
+            self.write(out as usize * item, &decoded[src..src + item])?;
+        }
+        Ok(())
+    }
+
+    /// Whether the chunk is absent from the store (and so reads as the fill value).
+    fn chunk_is_missing(&self, chunk: &[u64]) -> Result<bool> {
+        use zarrs::storage::ReadableStorageTraits;
+        let key = self.array.array.chunk_key(chunk);
+        let size =
+            self.array.array.storage().size_key(&key).map_err(|err| {
+                Error::from_chunk_read(&self.array.path, key.as_str(), err.into())
+            })?;
+        Ok(size.is_none())
     }
 
     /// Decodes a box of the array that lies within the chunk `chunk`.

@@ -9,7 +9,7 @@ use crate::array::OpenArray;
 use crate::data_type::ZCF_DTYPE_UNSUPPORTED;
 use crate::engine;
 use crate::error::{Error, Result, ZCF_STATUS_NULL_POINTER, ZCF_STATUS_OK, ZCF_STATUS_PANIC};
-use crate::plan::{DimSelection, Mode, Selection};
+use crate::plan::{ChunkRead, DimSelection, Mode, Selection};
 use crate::pool;
 
 /// The version of this C ABI. It changes whenever a struct layout, a function signature
@@ -64,6 +64,31 @@ pub struct ZcfSelection {
     pub ndim: usize,
     /// The per-dimension selections (may be NULL when `ndim` is 0).
     pub dims: *const ZcfDimSelection,
+}
+
+/// A read whose per-chunk projections the caller computed (as zarr-python's indexers
+/// do): for each of `num_chunks` chunks, its grid indices, what to take from it, and
+/// where that lands in the output. All arrays are laid out chunk by chunk.
+#[repr(C)]
+pub struct ZcfChunkReads {
+    /// `ZCF_MODE_ORTHOGONAL` or `ZCF_MODE_POINTWISE`.
+    pub mode: i32,
+    /// Number of chunks.
+    pub num_chunks: usize,
+    /// `num_chunks * ndim` chunk grid indices.
+    pub chunk_indices: *const u64,
+    /// `num_chunks * ndim` selections relative to each chunk's origin. Orthogonal mode:
+    /// `ZCF_DIM_INDEX` entries are dropped from the output. Pointwise mode: all
+    /// `ZCF_DIM_INDICES` of one length per chunk (the points' coordinates).
+    pub chunk_selections: *const ZcfDimSelection,
+    /// Number of output dimensions (1 in pointwise mode).
+    pub out_ndim: usize,
+    /// The output shape (`out_ndim` values).
+    pub out_shape: *const u64,
+    /// `num_chunks * out_ndim` output selections (slices or indices, no `ZCF_DIM_INDEX`),
+    /// paired in order with each chunk's kept dimensions (pointwise: the points' positions
+    /// in the 1-D output).
+    pub out_selections: *const ZcfDimSelection,
 }
 
 /// Facts about an opened array.
@@ -145,19 +170,22 @@ unsafe fn path_str<'a>(ptr: *const c_char) -> Result<&'a str> {
 unsafe fn selection_from_c<'a>(selection: *const ZcfSelection) -> Result<Selection<'a>> {
     // SAFETY: forwarded to the caller.
     let selection = unsafe { deref(selection, "selection") }?;
-    let mode = match selection.mode {
-        ZCF_MODE_ORTHOGONAL => Mode::Orthogonal,
-        ZCF_MODE_POINTWISE => Mode::Pointwise,
-        other => {
-            return Err(Error::invalid_selection(format!(
-                "unknown selection mode {other}"
-            )));
-        }
-    };
+    let mode = mode_from_c(selection.mode)?;
     // SAFETY: `dims` holds `ndim` entries per the caller.
-    let dims = unsafe { slice(selection.dims, selection.ndim, "selection.dims") }?;
-    let dims = dims
-        .iter()
+    let dims = unsafe { dims_from_c(selection.dims, selection.ndim, "selection.dims") }?;
+    Ok(Selection { mode, dims })
+}
+
+/// # Safety
+/// `dims` must be NULL or valid as documented on `ZcfDimSelection`, `len` entries long.
+unsafe fn dims_from_c<'a>(
+    dims: *const ZcfDimSelection,
+    len: usize,
+    name: &str,
+) -> Result<Vec<DimSelection<'a>>> {
+    // SAFETY: forwarded to the caller.
+    let dims = unsafe { slice(dims, len, name) }?;
+    dims.iter()
         .enumerate()
         .map(|(axis, dim)| match dim.kind {
             ZCF_DIM_SLICE => Ok(DimSelection::Slice {
@@ -168,15 +196,23 @@ unsafe fn selection_from_c<'a>(selection: *const ZcfSelection) -> Result<Selecti
             ZCF_DIM_INDEX => Ok(DimSelection::Index(dim.start)),
             ZCF_DIM_INDICES => {
                 // SAFETY: `indices` holds `num_indices` entries per the caller.
-                unsafe { slice(dim.indices, dim.num_indices, "selection.dims[].indices") }
-                    .map(DimSelection::Indices)
+                unsafe { slice(dim.indices, dim.num_indices, "indices") }.map(DimSelection::Indices)
             }
             other => Err(Error::invalid_selection(format!(
                 "unknown selection kind {other} for axis {axis}"
             ))),
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Selection { mode, dims })
+        .collect()
+}
+
+fn mode_from_c(mode: i32) -> Result<Mode> {
+    match mode {
+        ZCF_MODE_ORTHOGONAL => Ok(Mode::Orthogonal),
+        ZCF_MODE_POINTWISE => Ok(Mode::Pointwise),
+        other => Err(Error::invalid_selection(format!(
+            "unknown selection mode {other}"
+        ))),
+    }
 }
 
 /// # Safety
@@ -511,5 +547,101 @@ pub unsafe extern "C" fn zcf_read(
         // SAFETY: forwarded to the caller.
         let out = unsafe { out_buffer(out, out_len) }?;
         engine::read_into(&OpenArray::open(path)?, &selection, out)
+    })
+}
+
+/// Sets whether later reads verify checksum codecs (crc32c, fletcher32, adler32). On by
+/// default; a failed check is `ZCF_STATUS_DECODE`.
+///
+/// Thread safety: may be called at any time from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn zcf_set_validate_checksums(validate: bool) {
+    engine::set_validate_checksums(validate);
+}
+
+/// Reads the chunk projections in `reads` into `out`: a C-ordered buffer of
+/// `reads->out_shape`, `item_size` bytes per element in native byte order, `out_len`
+/// bytes long. The library's worker threads read and decode the chunks in parallel.
+/// This is the entry for callers that computed per-chunk projections themselves (a
+/// zarr-python codec pipeline); `zcf_array_read` computes them from a selection.
+///
+/// When `missing_out` is not NULL it receives `num_chunks` flags: 1 for a chunk absent
+/// from the store (its part of `out` holds the fill value), 0 otherwise.
+///
+/// The output regions of different chunks must not overlap (overlapping writes land in
+/// an unspecified order). Every chunk read is checked against the array, the chunk and
+/// the output before anything is written; a 1xx status leaves `out` untouched.
+///
+/// # Errors
+/// - `ZCF_STATUS_NULL_POINTER`: a required pointer is NULL.
+/// - `ZCF_STATUS_INVALID_SELECTION`: unknown mode or kind, counts that disagree (chunk
+///   and output selection lengths, kept dimensions and `out_ndim`).
+/// - `ZCF_STATUS_OUT_OF_BOUNDS`: a chunk outside the grid, a selection outside the
+///   chunk's part of the array, or an output selection outside `out_shape`.
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` differs from the output's byte size.
+/// - `ZCF_STATUS_UNSUPPORTED`, `ZCF_STATUS_IO`, `ZCF_STATUS_DECODE`: as `zcf_array_read`.
+///
+/// # Safety
+/// `array` must be NULL or a live handle; `reads` must be NULL or point to a
+/// `ZcfChunkReads` whose pointers are valid for the documented lengths; `out` must be
+/// NULL or valid for writes of `out_len` bytes; `missing_out` must be NULL or valid for
+/// `reads->num_chunks` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_read_chunks(
+    array: *const ZcfArray,
+    reads: *const ZcfChunkReads,
+    out: *mut c_void,
+    out_len: usize,
+    missing_out: *mut u8,
+) -> i32 {
+    guard(|| {
+        // SAFETY: forwarded to the caller.
+        let array = &unsafe { deref(array, "array") }?.0;
+        // SAFETY: forwarded to the caller.
+        let reads = unsafe { deref(reads, "reads") }?;
+        let mode = mode_from_c(reads.mode)?;
+        let ndim = array.shape().len();
+        let chunk_values = reads
+            .num_chunks
+            .checked_mul(ndim)
+            .ok_or_else(|| Error::invalid_selection("num_chunks overflows"))?;
+        let out_values = reads
+            .num_chunks
+            .checked_mul(reads.out_ndim)
+            .ok_or_else(|| Error::invalid_selection("num_chunks overflows"))?;
+        // SAFETY: the pointers hold the documented numbers of values per the caller.
+        let (chunk_indices, out_shape) = unsafe {
+            (
+                slice(reads.chunk_indices, chunk_values, "reads.chunk_indices")?,
+                slice(reads.out_shape, reads.out_ndim, "reads.out_shape")?,
+            )
+        };
+        // SAFETY: as above.
+        let chunk_dims = unsafe {
+            dims_from_c(
+                reads.chunk_selections,
+                chunk_values,
+                "reads.chunk_selections",
+            )
+        }?;
+        // SAFETY: as above.
+        let out_dims =
+            unsafe { dims_from_c(reads.out_selections, out_values, "reads.out_selections") }?;
+        let chunk_reads: Vec<ChunkRead<'_>> = (0..reads.num_chunks)
+            .map(|chunk| ChunkRead {
+                chunk: &chunk_indices[chunk * ndim..(chunk + 1) * ndim],
+                chunk_dims: chunk_dims[chunk * ndim..(chunk + 1) * ndim].to_vec(),
+                out_dims: out_dims[chunk * reads.out_ndim..(chunk + 1) * reads.out_ndim].to_vec(),
+            })
+            .collect();
+        let missing = if missing_out.is_null() {
+            None
+        } else {
+            // SAFETY: non-null and valid for `num_chunks` writes per the caller.
+            Some(unsafe { std::slice::from_raw_parts_mut(missing_out, reads.num_chunks) })
+        };
+        // SAFETY: forwarded to the caller.
+        let out = unsafe { out_buffer(out, out_len) }?;
+        engine::read_chunks_into(array, mode, &chunk_reads, out_shape, out, missing)
     })
 }

@@ -373,6 +373,207 @@ fn compress_pairs(pairs: Vec<(u64, u64)>) -> DimPart {
     }
 }
 
+/// One chunk of a read whose per-chunk projections the caller computed (as zarr-python
+/// does): what to take from the chunk and where it lands in the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkRead<'a> {
+    /// The chunk's grid indices.
+    pub chunk: &'a [u64],
+    /// One selection per array dimension, relative to the chunk origin. In orthogonal
+    /// mode `Index` dimensions are dropped from the output; in pointwise mode every
+    /// dimension is `Indices` of one common length.
+    pub chunk_dims: Vec<DimSelection<'a>>,
+    /// Orthogonal mode: one selection per output dimension, paired in order with the
+    /// non-`Index` chunk dimensions. Pointwise mode: one selection of the 1-D output.
+    pub out_dims: Vec<DimSelection<'a>>,
+}
+
+/// A chunk read, checked and resolved into the engine's per-chunk work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkTask {
+    /// Orthogonal: one span per array dimension, written into an output whose internal
+    /// shape has a length-1 dimension where the chunk selection has an `Index`.
+    Orthogonal {
+        spans: Vec<ChunkSpan>,
+        out_extents: Vec<u64>,
+    },
+    Points(PointGroup),
+}
+
+/// Resolves and checks one chunk read against the array and the output shape.
+pub fn chunk_task(
+    read: &ChunkRead<'_>,
+    mode: Mode,
+    shape: &[u64],
+    chunk_shape: &[u64],
+    out_shape: &[u64],
+) -> Result<ChunkTask> {
+    let ndim = shape.len();
+    if read.chunk.len() != ndim || read.chunk_dims.len() != ndim {
+        return Err(Error::invalid_selection(format!(
+            "a chunk read needs {ndim} chunk indices and chunk selections"
+        )));
+    }
+    // The part of each chunk inside the array: selections must stay within it.
+    let mut valid = Vec::with_capacity(ndim);
+    for axis in 0..ndim {
+        let origin = read.chunk[axis]
+            .checked_mul(chunk_shape[axis])
+            .filter(|&o| o < shape[axis]);
+        let Some(origin) = origin else {
+            return Err(Error::out_of_bounds(format!(
+                "chunk index {} is outside the chunk grid along axis {axis}",
+                read.chunk[axis]
+            )));
+        };
+        valid.push(chunk_shape[axis].min(shape[axis] - origin));
+    }
+    match mode {
+        Mode::Orthogonal => {
+            let mut out_axes = 0..out_shape.len();
+            let mut spans = Vec::with_capacity(ndim);
+            let mut out_extents = Vec::with_capacity(ndim);
+            for (axis, dim) in read.chunk_dims.iter().enumerate() {
+                let part = if let DimSelection::Index(index) = dim {
+                    out_extents.push(1);
+                    DimPart::Progression {
+                        first: normalize_index(*index, valid[axis], axis)?,
+                        step: 1,
+                        len: 1,
+                        out_start: 0,
+                    }
+                } else {
+                    let out_axis = out_axes.next().ok_or_else(|| {
+                        Error::invalid_selection(
+                            "a chunk read selects more dimensions than the output has",
+                        )
+                    })?;
+                    let out_dim = read.out_dims.get(out_axis).ok_or_else(|| {
+                        Error::invalid_selection(
+                            "a chunk read has fewer output selections than output dimensions",
+                        )
+                    })?;
+                    out_extents.push(out_shape[out_axis]);
+                    paired_part(dim, valid[axis], out_dim, out_shape[out_axis], axis)?
+                };
+                spans.push(ChunkSpan {
+                    chunk: read.chunk[axis],
+                    part,
+                });
+            }
+            if out_axes.next().is_some() || read.out_dims.len() != out_shape.len() {
+                return Err(Error::invalid_selection(
+                    "a chunk read must select exactly one output dimension per kept chunk dimension",
+                ));
+            }
+            Ok(ChunkTask::Orthogonal { spans, out_extents })
+        }
+        Mode::Pointwise => {
+            let ([out_dim], [out_len]) = (read.out_dims.as_slice(), out_shape) else {
+                return Err(Error::invalid_selection(
+                    "a pointwise chunk read writes into a 1-D output with one output selection",
+                ));
+            };
+            let outs = positions(out_dim, *out_len, 0)?;
+            let mut coords = vec![0u64; outs.len() * ndim];
+            for (axis, dim) in read.chunk_dims.iter().enumerate() {
+                let DimSelection::Indices(indices) = dim else {
+                    return Err(Error::invalid_selection(
+                        "a pointwise chunk read takes an index array for every dimension",
+                    ));
+                };
+                if indices.len() != outs.len() {
+                    return Err(Error::invalid_selection(format!(
+                        "a pointwise chunk read selects {} points along axis {axis} but writes {}",
+                        indices.len(),
+                        outs.len()
+                    )));
+                }
+                for (point, &index) in indices.iter().enumerate() {
+                    coords[point * ndim + axis] = normalize_index(index, valid[axis], axis)?;
+                }
+            }
+            Ok(ChunkTask::Points(PointGroup {
+                chunk: read.chunk.to_vec(),
+                coords,
+                outs,
+            }))
+        }
+    }
+}
+
+/// The positions a non-`Index` selection picks along a dimension of length `len`.
+fn positions(dim: &DimSelection<'_>, len: u64, axis: usize) -> Result<Vec<u64>> {
+    match dim {
+        DimSelection::Slice { start, stop, step } => {
+            let progression = check_slice(*start, *stop, *step, len, axis)?;
+            Ok((0..progression.len).map(|k| progression.at(k)).collect())
+        }
+        DimSelection::Indices(indices) => indices
+            .iter()
+            .map(|&i| normalize_index(i, len, axis))
+            .collect(),
+        DimSelection::Index(_) => Err(Error::invalid_selection(format!(
+            "an output selection cannot drop a dimension (axis {axis})"
+        ))),
+    }
+}
+
+/// Pairs a chunk dimension's selection with its output dimension's selection.
+fn paired_part(
+    chunk_dim: &DimSelection<'_>,
+    chunk_len: u64,
+    out_dim: &DimSelection<'_>,
+    out_len: u64,
+    axis: usize,
+) -> Result<DimPart> {
+    // The common case (slices on both sides, the output one contiguous) needs no lists.
+    if let (
+        DimSelection::Slice { start, stop, step },
+        DimSelection::Slice {
+            start: out_start,
+            stop: out_stop,
+            step: 1,
+        },
+    ) = (chunk_dim, out_dim)
+    {
+        let chunk = check_slice(*start, *stop, *step, chunk_len, axis)?;
+        let out = check_slice(*out_start, *out_stop, 1, out_len, axis)?;
+        if chunk.len != out.len {
+            return Err(mismatched_lengths(chunk.len, out.len, axis));
+        }
+        if chunk.len > 0 {
+            return Ok(DimPart::Progression {
+                first: chunk.first,
+                step: chunk.step,
+                len: chunk.len,
+                out_start: out.first,
+            });
+        }
+    }
+    let chunk = positions(chunk_dim, chunk_len, axis)?;
+    let out = positions(out_dim, out_len, axis)?;
+    if chunk.len() != out.len() {
+        return Err(mismatched_lengths(
+            chunk.len() as u64,
+            out.len() as u64,
+            axis,
+        ));
+    }
+    if chunk.is_empty() {
+        return Err(Error::invalid_selection(format!(
+            "a chunk read selects nothing along axis {axis}"
+        )));
+    }
+    Ok(compress_pairs(chunk.into_iter().zip(out).collect()))
+}
+
+fn mismatched_lengths(chunk: u64, out: u64, axis: usize) -> Error {
+    Error::invalid_selection(format!(
+        "a chunk read takes {chunk} elements along axis {axis} but places {out}"
+    ))
+}
+
 /// The points of a pointwise selection that fall in one chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PointGroup {
@@ -588,6 +789,95 @@ mod tests {
             selection.output_shape(&[5, 5]).unwrap_err().status,
             crate::error::ZCF_STATUS_INVALID_SELECTION
         );
+    }
+
+    #[test]
+    fn chunk_reads_pair_chunk_and_output_dimensions() {
+        let rows = [3i64, 0];
+        let read = ChunkRead {
+            chunk: &[1, 2],
+            chunk_dims: vec![DimSelection::Indices(&rows), DimSelection::Index(1)],
+            out_dims: vec![DimSelection::Slice {
+                start: 4,
+                stop: 6,
+                step: 1,
+            }],
+        };
+        let task = chunk_task(&read, Mode::Orthogonal, &[10, 10], &[4, 4], &[8]).unwrap();
+        let ChunkTask::Orthogonal { spans, out_extents } = task else {
+            panic!("orthogonal")
+        };
+        assert_eq!(out_extents, [8, 1]);
+        assert_eq!(
+            spans[0].part,
+            DimPart::Progression {
+                first: 3,
+                step: -3,
+                len: 2,
+                out_start: 4
+            }
+        );
+        assert_eq!(spans[1].part.as_run(), Some((1, 0)));
+    }
+
+    #[test]
+    fn chunk_reads_stay_inside_the_array_and_the_output() {
+        let orthogonal = |chunk: &'static [u64], stop: i64, out_stop: i64| ChunkRead {
+            chunk,
+            chunk_dims: vec![DimSelection::Slice {
+                start: 0,
+                stop,
+                step: 1,
+            }],
+            out_dims: vec![DimSelection::Slice {
+                start: 0,
+                stop: out_stop,
+                step: 1,
+            }],
+        };
+        let task = |read: &ChunkRead<'_>| chunk_task(read, Mode::Orthogonal, &[10], &[4], &[4]);
+        assert!(task(&orthogonal(&[2], 2, 2)).is_ok());
+        // The last chunk holds only 2 elements of the array.
+        assert_eq!(
+            task(&orthogonal(&[2], 3, 3)).unwrap_err().status,
+            crate::error::ZCF_STATUS_OUT_OF_BOUNDS
+        );
+        assert_eq!(
+            task(&orthogonal(&[3], 1, 1)).unwrap_err().status,
+            crate::error::ZCF_STATUS_OUT_OF_BOUNDS
+        );
+        assert_eq!(
+            task(&orthogonal(&[0], 4, 5)).unwrap_err().status,
+            crate::error::ZCF_STATUS_OUT_OF_BOUNDS
+        );
+        assert_eq!(
+            task(&orthogonal(&[0], 4, 3)).unwrap_err().status,
+            crate::error::ZCF_STATUS_INVALID_SELECTION
+        );
+    }
+
+    #[test]
+    fn pointwise_chunk_reads_need_matching_lengths() {
+        let (rows, cols, outs) = ([1i64, 2], [3i64], [0i64, 1]);
+        let read = ChunkRead {
+            chunk: &[0, 0],
+            chunk_dims: vec![DimSelection::Indices(&rows), DimSelection::Indices(&cols)],
+            out_dims: vec![DimSelection::Indices(&outs)],
+        };
+        let err = chunk_task(&read, Mode::Pointwise, &[8, 8], &[4, 4], &[2]).unwrap_err();
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
+        let cols = [3i64, 0];
+        let read = ChunkRead {
+            chunk_dims: vec![DimSelection::Indices(&rows), DimSelection::Indices(&cols)],
+            ..read
+        };
+        let ChunkTask::Points(group) =
+            chunk_task(&read, Mode::Pointwise, &[8, 8], &[4, 4], &[2]).unwrap()
+        else {
+            panic!("points")
+        };
+        assert_eq!(group.coords, [1, 3, 2, 0]);
+        assert_eq!(group.outs, [0, 1]);
     }
 
     #[test]
