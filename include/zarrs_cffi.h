@@ -339,6 +339,25 @@ size_t zcf_get_num_threads(void);
 int32_t zcf_array_open(const char *path, struct ZcfArray **array_out);
 
 /*
+ Like `zcf_array_open`, but takes the array's metadata document (the JSON text of its
+ `zarr.json` or `.zarray`) instead of reading it from `path`; chunks are read from
+ `path`. For callers that already hold the authoritative metadata.
+
+ # Errors
+ - `ZCF_STATUS_NULL_POINTER`: `path`, `metadata_json` or `array_out` is NULL.
+ - `ZCF_STATUS_INVALID_ARGUMENT`: `path` is empty or not UTF-8.
+ - `ZCF_STATUS_INVALID_METADATA`: the document is not valid array metadata.
+ - `ZCF_STATUS_UNSUPPORTED`: a data type, codec or chunk grid zarrs cannot create.
+
+ # Safety
+ `path` and `metadata_json` must be NULL or NUL-terminated; `array_out` must be NULL
+ or writable.
+ */
+int32_t zcf_array_open_with_metadata(const char *path,
+                                     const char *metadata_json,
+                                     struct ZcfArray **array_out);
+
+/*
  Releases a handle from `zcf_array_open`. NULL is ignored.
 
  # Safety

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use zarrs::array::{Array, ArrayCreateError, ArrayMetadata};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::metadata::v2::{ArrayMetadataV2, DataTypeMetadataV2};
+use zarrs::metadata::v3::ArrayMetadataV3;
 
 use crate::data_type::ElementType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO};
 
 /// An opened Zarr array (v2 or v3) on the local filesystem.
 ///
@@ -26,41 +27,70 @@ pub struct OpenArray {
 }
 
 impl OpenArray {
+    /// Opens the array whose metadata is stored at `path`.
     pub fn open(path: &str) -> Result<Self> {
-        if path.is_empty() {
-            return Err(Error::invalid_argument("the array path is empty"));
-        }
-        let store = FilesystemStore::new(path)
-            .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))?;
-        let array = open_array(Arc::new(store), path).map_err(|err| Error::from_open(path, err))?;
+        let store = filesystem_store(path)?;
+        let array = match Array::open(Arc::clone(&store), "/") {
+            // zarr-python writes `"fill_value": null` for Zarr v2 arrays created without
+            // one; zarrs cannot map that to a complex value, so spell out the default.
+            Err(ArrayCreateError::InvalidFillValueMetadata { .. }) => {
+                let text = std::fs::read_to_string(std::path::Path::new(path).join(".zarray"))
+                    .map_err(|err| {
+                        Error::new(
+                            ZCF_STATUS_IO,
+                            format!("cannot read '{path}/.zarray': {err}"),
+                        )
+                    })?;
+                array_from_json(store, path, &text)?
+            }
+            opened => opened.map_err(|err| Error::from_open(path, err))?,
+        };
+        Ok(Self::new(path, array))
+    }
+
+    /// Creates the array stored at `path` from its metadata document (the contents of
+    /// `zarr.json` or `.zarray`) without reading the metadata from the store.
+    pub fn with_metadata(path: &str, metadata_json: &str) -> Result<Self> {
+        let store = filesystem_store(path)?;
+        Ok(Self::new(
+            path,
+            array_from_json(store, path, metadata_json)?,
+        ))
+    }
+
+    fn new(path: &str, array: Array<FilesystemStore>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
-        let (zarr_format, declares_big_endian, regular) = match array.metadata() {
-            ArrayMetadata::V3(metadata) => (3, false, metadata.chunk_grid.name() == "regular"),
+        let (zarr_format, declares_big_endian, chunk_shape) = match array.metadata() {
+            ArrayMetadata::V3(metadata) => {
+                let chunk_shape = (metadata.chunk_grid.name() == "regular")
+                    .then(|| serde_json::to_value(&metadata.chunk_grid).ok())
+                    .flatten()
+                    .and_then(|grid| {
+                        serde_json::from_value(grid.pointer("/configuration/chunk_shape")?.clone())
+                            .ok()
+                    });
+                (3, false, chunk_shape)
+            }
             ArrayMetadata::V2(metadata) => {
                 let big_endian = matches!(
                     &metadata.dtype,
                     DataTypeMetadataV2::Simple(dtype) if dtype.starts_with('>')
                 );
-                (2, big_endian, true)
+                (
+                    2,
+                    big_endian,
+                    Some(metadata.chunks.iter().map(|len| len.get()).collect()),
+                )
             }
         };
-        let chunk_shape = if regular {
-            let origin = vec![0; array.dimensionality()];
-            let shape = array.chunk_shape(&origin).map_err(|err| {
-                Error::new(crate::error::ZCF_STATUS_INVALID_METADATA, err.to_string())
-            })?;
-            Some(shape.iter().map(|len| len.get()).collect())
-        } else {
-            None
-        };
-        Ok(Self {
+        Self {
             path: path.to_owned(),
             array,
             element,
             chunk_shape,
             zarr_format,
             declares_big_endian,
-        })
+        }
     }
 
     pub fn shape(&self) -> &[u64] {
@@ -103,31 +133,48 @@ impl OpenArray {
     }
 }
 
-fn open_array(
-    store: Arc<FilesystemStore>,
-    path: &str,
-) -> std::result::Result<Array<FilesystemStore>, ArrayCreateError> {
-    match Array::open(Arc::clone(&store), "/") {
-        Err(err @ ArrayCreateError::InvalidFillValueMetadata { .. }) => {
-            match v2_metadata_with_default_fill(path) {
-                Some(metadata) => Array::new_with_metadata(store, "/", ArrayMetadata::V2(metadata)),
-                None => Err(err),
-            }
-        }
-        opened => opened,
+fn filesystem_store(path: &str) -> Result<Arc<FilesystemStore>> {
+    if path.is_empty() {
+        return Err(Error::invalid_argument("the array path is empty"));
     }
+    FilesystemStore::new(path)
+        .map(Arc::new)
+        .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))
 }
 
-/// zarr-python writes `"fill_value": null` for Zarr v2 arrays created without one and
-/// reads it as zero; zarrs maps null to the scalar 0, which complex types reject. Returns
-/// the metadata with the fill value spelled out as a complex zero, if that is the case.
-fn v2_metadata_with_default_fill(path: &str) -> Option<ArrayMetadataV2> {
-    let text = std::fs::read_to_string(std::path::Path::new(path).join(".zarray")).ok()?;
-    let mut json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let is_complex = json.get("dtype")?.as_str()?.get(1..2) == Some("c");
-    if !is_complex || !json.get("fill_value")?.is_null() {
-        return None;
-    }
-    json["fill_value"] = serde_json::json!([0.0, 0.0]);
-    serde_json::from_value(json).ok()
+/// Builds the array from a metadata document, Zarr v2 or v3.
+fn array_from_json(
+    store: Arc<FilesystemStore>,
+    path: &str,
+    text: &str,
+) -> Result<Array<FilesystemStore>> {
+    let invalid = |err: &dyn std::fmt::Display| {
+        Error::new(
+            ZCF_STATUS_INVALID_METADATA,
+            format!("invalid metadata for the Zarr array at '{path}': {err}"),
+        )
+    };
+    let mut json: serde_json::Value = serde_json::from_str(text).map_err(|err| invalid(&err))?;
+    let metadata = if json.get("zarr_format").and_then(serde_json::Value::as_u64) == Some(2) {
+        let is_complex = json
+            .get("dtype")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|d| d.get(1..2))
+            == Some("c");
+        if is_complex
+            && json
+                .get("fill_value")
+                .is_some_and(serde_json::Value::is_null)
+        {
+            json["fill_value"] = serde_json::json!([0.0, 0.0]);
+        }
+        ArrayMetadata::V2(
+            serde_json::from_value::<ArrayMetadataV2>(json).map_err(|err| invalid(&err))?,
+        )
+    } else {
+        ArrayMetadata::V3(
+            serde_json::from_value::<ArrayMetadataV3>(json).map_err(|err| invalid(&err))?,
+        )
+    };
+    Array::new_with_metadata(store, "/", metadata).map_err(|err| Error::from_open(path, err))
 }

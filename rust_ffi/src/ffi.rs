@@ -321,6 +321,45 @@ pub unsafe extern "C" fn zcf_array_open(path: *const c_char, array_out: *mut *mu
     })
 }
 
+/// Like `zcf_array_open`, but takes the array's metadata document (the JSON text of its
+/// `zarr.json` or `.zarray`) instead of reading it from `path`; chunks are read from
+/// `path`. For callers that already hold the authoritative metadata.
+///
+/// # Errors
+/// - `ZCF_STATUS_NULL_POINTER`: `path`, `metadata_json` or `array_out` is NULL.
+/// - `ZCF_STATUS_INVALID_ARGUMENT`: `path` is empty or not UTF-8.
+/// - `ZCF_STATUS_INVALID_METADATA`: the document is not valid array metadata.
+/// - `ZCF_STATUS_UNSUPPORTED`: a data type, codec or chunk grid zarrs cannot create.
+///
+/// # Safety
+/// `path` and `metadata_json` must be NULL or NUL-terminated; `array_out` must be NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_open_with_metadata(
+    path: *const c_char,
+    metadata_json: *const c_char,
+    array_out: *mut *mut ZcfArray,
+) -> i32 {
+    guard(|| {
+        if array_out.is_null() {
+            return Err(null("array_out"));
+        }
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { path_str(path) }?;
+        if metadata_json.is_null() {
+            return Err(null("metadata_json"));
+        }
+        // SAFETY: non-null and NUL-terminated per the caller.
+        let metadata_json = unsafe { CStr::from_ptr(metadata_json) }
+            .to_str()
+            .map_err(|_| Error::invalid_argument("the metadata is not valid UTF-8"))?;
+        let array = Box::new(ZcfArray(OpenArray::with_metadata(path, metadata_json)?));
+        // SAFETY: `array_out` is non-null and writable per the caller.
+        unsafe { *array_out = Box::into_raw(array) };
+        Ok(())
+    })
+}
+
 /// Releases a handle from `zcf_array_open`. NULL is ignored.
 ///
 /// # Safety
