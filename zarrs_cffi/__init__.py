@@ -54,3 +54,12 @@ __all__ = [
     "read_into",
     "set_num_threads",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The pipeline imports zarr; load it only when asked for.
+    if name == "ZarrsCodecPipeline":
+        from .pipeline import ZarrsCodecPipeline
+
+        return ZarrsCodecPipeline
+    raise AttributeError(f"module 'zarrs_cffi' has no attribute {name!r}")

@@ -41,10 +41,15 @@ class Array:
     native call that decodes chunks in parallel straight into the result.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, metadata_json: str | None = None) -> None:
+        """Opens the array at ``path``; with ``metadata_json`` (the text of its ``zarr.json``
+        or ``.zarray``) the metadata is taken from there instead of the store."""
         self._path = os.fspath(path)
         handle_out = ffi.new("ZcfArray**")
-        check(lib.zcf_array_open(self._path.encode(), handle_out))
+        if metadata_json is None:
+            check(lib.zcf_array_open(self._path.encode(), handle_out))
+        else:
+            check(lib.zcf_array_open_with_metadata(self._path.encode(), metadata_json.encode(), handle_out))
         self._handle = ffi.gc(handle_out[0], lib.zcf_array_free)
         info = ffi.new("ZcfArrayInfo*")
         check(lib.zcf_array_info(self._handle, info))

@@ -1,0 +1,379 @@
+"""`ZarrsCodecPipeline`: a zarr-python codec pipeline whose reads run in the native engine.
+
+Select it with ``zarr.config.set({"codec_pipeline.path": "zarrs_cffi.ZarrsCodecPipeline"})``
+or the environment variable ``ZARR_CODEC_PIPELINE__PATH=zarrs_cffi.ZarrsCodecPipeline``.
+
+Reads from a ``LocalStore`` hand zarr's per-chunk projections to the engine in one native
+call per read. Everything else (writes, other stores, data types or codecs the engine
+cannot read) goes through zarr's own ``BatchedCodecPipeline``, unless the configuration
+key ``codec_pipeline.strict`` is true, in which case it raises instead.
+
+Configuration keys read by this pipeline:
+
+- ``codec_pipeline.strict`` (default False): raise instead of falling back.
+- ``codec_pipeline.validate_checksums`` (default True): verify crc32c/fletcher32/adler32.
+- ``threading.max_workers`` (default None = one per core): native worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import zarr
+from zarr.abc.codec import Codec, CodecPipeline
+from zarr.codecs._v2 import V2Codec
+from zarr.core.array_spec import ArrayConfig, ArraySpec
+from zarr.core.buffer import default_buffer_prototype
+from zarr.core.codec_pipeline import BatchedCodecPipeline
+from zarr.core.metadata import ArrayV2Metadata, ArrayV3Metadata
+from zarr.storage import LocalStore
+
+from ._library import check, ffi, lib
+from ._selection import INDEX, INDICES, ORTHOGONAL, POINTWISE, SLICE
+from .array import Array, set_num_threads
+
+try:  # zarr >= 3.2 reports per-chunk results
+    from zarr.abc.codec import GetResult
+except ImportError:  # pragma: no cover - depends on the installed zarr
+    GetResult = None
+
+logger = logging.getLogger(__name__)
+
+# One row of this dtype is one `ZcfDimSelection`, so a whole batch of per-chunk selections
+# is built with numpy and handed over as a single pointer.
+_FIELDS = ("kind", "start", "stop", "step", "indices", "num_indices")
+DIM_SELECTION = np.dtype(
+    {
+        "names": list(_FIELDS),
+        "formats": [np.int32, np.int64, np.int64, np.int64, np.uintp, np.uintp],
+        "offsets": [ffi.offsetof("ZcfDimSelection", name) for name in _FIELDS],
+        "itemsize": ffi.sizeof("ZcfDimSelection"),
+    }
+)
+
+
+@dataclass
+class NativeReadStats:
+    """How many pipeline reads took the native path, and how many fell back to zarr."""
+
+    native: int = 0
+    fallback: int = 0
+
+
+stats = NativeReadStats()
+
+
+class NativeUnavailable(Exception):
+    """The engine cannot serve this array or read; zarr's pipeline must."""
+
+
+def _strict() -> bool:
+    return bool(zarr.config.get("codec_pipeline.strict", False))
+
+
+def _fallback_pipeline(metadata: ArrayV2Metadata | ArrayV3Metadata) -> BatchedCodecPipeline:
+    """What zarr builds with its default pipeline for this metadata."""
+    if isinstance(metadata, ArrayV3Metadata):
+        pipeline = BatchedCodecPipeline.from_codecs(metadata.codecs)
+        chunk_shape = getattr(metadata.chunk_grid, "chunk_shape", (1,) * len(metadata.shape))
+        config = ArrayConfig.from_dict({})
+    else:
+        pipeline = BatchedCodecPipeline.from_codecs([V2Codec(filters=metadata.filters, compressor=metadata.compressor)])
+        chunk_shape = metadata.chunks
+        config = ArrayConfig.from_dict({"order": metadata.order})
+    spec = ArraySpec(
+        shape=chunk_shape,
+        dtype=metadata.dtype,
+        fill_value=metadata.fill_value,
+        config=config,
+        prototype=default_buffer_prototype(),
+    )
+    # As `pipeline.evolve_from_array_spec(spec)`, which zarr 3.1 cannot run (it consumes
+    # a generator twice).
+    return BatchedCodecPipeline.from_codecs([codec.evolve_from_array_spec(array_spec=spec) for codec in pipeline])
+
+
+@dataclass(frozen=True)
+class _NativeLayout:
+    """How to find the engine's array and each chunk's grid indices from zarr's chunk paths."""
+
+    metadata_json: str
+    store_root: str
+    ndim: int
+    key_parts: int  # path components of one chunk key
+    key_offset: int  # characters before the first grid index ("c/" for v3 default keys)
+    separator: str
+
+    @classmethod
+    def of(cls, metadata: ArrayV2Metadata | ArrayV3Metadata, store: Any) -> _NativeLayout:
+        if not isinstance(store, LocalStore):
+            raise NativeUnavailable(f"store {type(store).__name__} is not a LocalStore")
+        dtype = metadata.dtype.to_native_dtype()
+        if dtype.kind not in "biufc" or dtype.fields is not None:
+            raise NativeUnavailable(f"data type {dtype} is not read natively")
+        ndim = len(metadata.shape)
+        documents = metadata.to_buffer_dict(default_buffer_prototype())
+        document = documents.get("zarr.json") or documents[".zarray"]
+        origin_key = metadata.encode_chunk_key((0,) * ndim)
+        if isinstance(metadata, ArrayV3Metadata) and metadata.chunk_key_encoding.name == "default":
+            separator = metadata.chunk_key_encoding.separator
+            key_offset = 2
+        else:
+            separator = metadata.dimension_separator if isinstance(metadata, ArrayV2Metadata) else metadata.chunk_key_encoding.separator
+            key_offset = 0
+        layout = cls(
+            metadata_json=document.to_bytes().decode(),
+            store_root=str(store.root),
+            ndim=ndim,
+            key_parts=origin_key.count("/") + 1,
+            key_offset=key_offset,
+            separator=separator,
+        )
+        # Reject codecs and data types the engine cannot create before any read.
+        layout.open_array(layout.store_root)
+        return layout
+
+    def open_array(self, directory: str) -> Array:
+        try:
+            return Array(directory, metadata_json=self.metadata_json)
+        except (NotImplementedError, TypeError, ValueError) as err:
+            raise NativeUnavailable(str(err)) from err
+
+    def array_dir_and_chunks(self, paths: list[str]) -> tuple[str, np.ndarray]:
+        """The array's directory and the (num_chunks, ndim) grid indices of the chunks."""
+        prefix = paths[0].rsplit("/", self.key_parts)[0] if paths[0].count("/") >= self.key_parts else ""
+        skip = len(prefix) + 1 + self.key_offset if prefix else self.key_offset
+        if self.ndim == 0:
+            return os.path.join(self.store_root, prefix), np.zeros((len(paths), 0), dtype=np.uint64)
+        text = " ".join(path[skip:] for path in paths)
+        if self.separator != " ":
+            text = text.replace(self.separator, " ")
+        chunks = np.array(text.split(), dtype=np.uint64).reshape(len(paths), self.ndim)
+        return os.path.join(self.store_root, prefix), chunks
+
+
+class _SelectionPacker:
+    """Packs zarr's per-dimension selectors into rows of `DIM_SELECTION`."""
+
+    def __init__(self) -> None:
+        self._kinds: list[int] = []
+        self._starts: list[int] = []
+        self._stops: list[int] = []
+        self._steps: list[int] = []
+        self._arrays: list[np.ndarray] = []
+        self._array_rows: list[int] = []
+
+    def add(self, selector: Any, drop: bool = False) -> None:
+        if isinstance(selector, slice):
+            if selector.stop is None:
+                raise NativeUnavailable("open-ended slice in a chunk projection")
+            self._kinds.append(SLICE)
+            self._starts.append(selector.start or 0)
+            self._stops.append(selector.stop)
+            self._steps.append(1 if selector.step is None else selector.step)
+            return
+        if isinstance(selector, np.ndarray):
+            indices = np.flatnonzero(selector) if selector.dtype == bool else selector.reshape(-1)
+            if not drop:
+                self._array_rows.append(len(self._kinds))
+                self._arrays.append(indices)
+                self._kinds.append(INDICES)
+                self._starts.append(0)
+                self._stops.append(0)
+                self._steps.append(1)
+                return
+            selector = indices[0]
+        self._kinds.append(INDEX)
+        self._starts.append(int(selector))
+        self._stops.append(0)
+        self._steps.append(1)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The filled table, and the index buffer its pointers refer to (keep it alive)."""
+        table = np.zeros(len(self._kinds), dtype=DIM_SELECTION)
+        table["kind"] = self._kinds
+        table["start"] = self._starts
+        table["stop"] = self._stops
+        table["step"] = self._steps
+        if not self._arrays:
+            return table, None
+        sizes = np.array([a.size for a in self._arrays], dtype=np.uint64)
+        buffer = np.concatenate([a.astype(np.int64, copy=False) for a in self._arrays])
+        base = buffer.__array_interface__["data"][0]
+        offsets = np.concatenate([[0], np.cumsum(sizes[:-1])]).astype(np.uint64)
+        table["indices"][self._array_rows] = np.uint64(base) + offsets * np.uint64(8)
+        table["num_indices"][self._array_rows] = sizes
+        return table, buffer
+
+
+@dataclass(frozen=True)
+class ZarrsCodecPipeline(CodecPipeline):
+    """A zarr-python codec pipeline that reads through the zarrs_cffi engine.
+
+    ``fallback`` is zarr's own pipeline for the same codecs: it performs writes and every
+    read the engine cannot serve. ``native`` is None when the engine cannot serve the
+    array at all (another store, an unsupported data type or codec).
+    """
+
+    __module__ = "zarrs_cffi"  # registered and selected as "zarrs_cffi.ZarrsCodecPipeline"
+
+    fallback: BatchedCodecPipeline
+    native: _NativeLayout | None = None
+    _arrays: dict[str, Array] = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"fallback": self.fallback, "native": self.native}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "fallback", state["fallback"])
+        object.__setattr__(self, "native", state["native"])
+        object.__setattr__(self, "_arrays", {})
+
+    @classmethod
+    def from_codecs(cls, codecs: Iterable[Codec]) -> BatchedCodecPipeline:  # type: ignore[override]
+        # Used by zarr for pipelines without a store, notably the sharding codec's inner
+        # pipelines, which are handed in-memory byte getters: zarr's own pipeline serves those.
+        return BatchedCodecPipeline.from_codecs(codecs)
+
+    @classmethod
+    def from_array_metadata_and_store(cls, array_metadata: Any, store: Any) -> ZarrsCodecPipeline:
+        fallback = _fallback_pipeline(array_metadata)
+        try:
+            native = _NativeLayout.of(array_metadata, store)
+        except NativeUnavailable as err:
+            if _strict():
+                raise NotImplementedError(f"zarrs_cffi cannot read this array natively: {err}") from err
+            logger.debug("zarrs_cffi falls back to zarr's pipeline: %s", err)
+            native = None
+        return cls(fallback=fallback, native=native)
+
+    def evolve_from_array_spec(self, array_spec: Any) -> ZarrsCodecPipeline:
+        evolved = BatchedCodecPipeline.from_codecs([c.evolve_from_array_spec(array_spec=array_spec) for c in self])
+        return replace(self, fallback=evolved)
+
+    def __iter__(self) -> Iterator[Codec]:
+        return iter(self.fallback)
+
+    @property
+    def supports_partial_decode(self) -> bool:
+        return self.fallback.supports_partial_decode
+
+    @property
+    def supports_partial_encode(self) -> bool:
+        return self.fallback.supports_partial_encode
+
+    def validate(self, *, shape: tuple[int, ...], dtype: Any, chunk_grid: Any) -> None:
+        self.fallback.validate(shape=shape, dtype=dtype, chunk_grid=chunk_grid)
+
+    def compute_encoded_size(self, byte_length: int, array_spec: Any) -> int:
+        return self.fallback.compute_encoded_size(byte_length, array_spec)
+
+    async def decode(self, chunk_bytes_and_specs: Iterable[tuple[Any, Any]]) -> Iterable[Any]:
+        return await self.fallback.decode(chunk_bytes_and_specs)
+
+    async def encode(self, chunk_arrays_and_specs: Iterable[tuple[Any, Any]]) -> Iterable[Any]:
+        return await self.fallback.encode(chunk_arrays_and_specs)
+
+    async def write(self, batch_info: Iterable[Any], value: Any, drop_axes: tuple[int, ...] = ()) -> None:
+        await self.fallback.write(batch_info, value, drop_axes)
+
+    async def read(self, batch_info: Iterable[Any], out: Any, drop_axes: tuple[int, ...] = ()) -> Any:
+        batch = list(batch_info)
+        try:
+            results = self._read_native(batch, out, drop_axes)
+        except NativeUnavailable as err:
+            if _strict():
+                raise NotImplementedError(f"zarrs_cffi cannot read this selection natively: {err}") from err
+            logger.debug("zarrs_cffi falls back to zarr's pipeline: %s", err)
+            stats.fallback += 1
+            return await self.fallback.read(batch, out, drop_axes)
+        stats.native += 1
+        return results
+
+    def _read_native(self, batch: list[Any], out: Any, drop_axes: tuple[int, ...]) -> Any:
+        if self.native is None:
+            raise NativeUnavailable("the array is not readable natively")
+        target = out.as_numpy_array() if hasattr(out, "as_numpy_array") else out.as_ndarray_like()
+        if not isinstance(target, np.ndarray):
+            raise NativeUnavailable(f"output buffer of type {type(target).__name__}")
+        if not batch:
+            return () if GetResult is not None else None
+        paths = []
+        for byte_getter, *_ in batch:
+            store = getattr(byte_getter, "store", None)
+            if not isinstance(store, LocalStore) or str(store.root) != self.native.store_root:
+                raise NativeUnavailable("a chunk is not in the array's LocalStore")
+            paths.append(byte_getter.path)
+        directory, chunks = self.native.array_dir_and_chunks(paths)
+        array = self._arrays.get(directory)
+        if array is None:
+            array = self.native.open_array(directory)
+            self._arrays[directory] = array
+        if target.dtype.newbyteorder("=") != array.dtype.newbyteorder("="):
+            raise NativeUnavailable(f"output dtype {target.dtype} differs from the array's {array.dtype}")
+
+        pointwise = not isinstance(batch[0][3], tuple)
+        ndim, out_ndim = self.native.ndim, (1 if pointwise else target.ndim)
+        chunk_packer = _SelectionPacker()
+        out_packer = _SelectionPacker()
+        dropped = set(drop_axes)
+        for _, _, chunk_selection, out_selection, _ in batch:
+            if isinstance(out_selection, tuple) == pointwise or len(chunk_selection) != ndim:
+                raise NativeUnavailable("a batch mixing selection kinds")
+            for axis, selector in enumerate(chunk_selection):
+                chunk_packer.add(selector, drop=axis in dropped)
+            for selector in (out_selection,) if pointwise else out_selection:
+                out_packer.add(selector)
+        chunk_table, chunk_indices_buffer = chunk_packer.finish()
+        out_table, out_indices_buffer = out_packer.finish()
+
+        native_out = target
+        if not (target.flags.c_contiguous and target.flags.writeable and target.dtype.isnative):
+            native_out = np.empty(target.shape, dtype=target.dtype.newbyteorder("="))
+        chunks = np.ascontiguousarray(chunks, dtype=np.uint64)
+        out_shape = np.array(target.shape, dtype=np.uint64)
+        reads = ffi.new("ZcfChunkReads*")
+        reads.mode = POINTWISE if pointwise else ORTHOGONAL
+        reads.num_chunks = len(batch)
+        reads.chunk_indices = ffi.from_buffer("uint64_t[]", chunks)
+        reads.chunk_selections = ffi.from_buffer("ZcfDimSelection[]", chunk_table)
+        reads.out_ndim = out_ndim
+        reads.out_shape = ffi.from_buffer("uint64_t[]", out_shape)
+        reads.out_selections = ffi.from_buffer("ZcfDimSelection[]", out_table)
+        missing = np.zeros(len(batch), dtype=np.uint8) if GetResult is not None else None
+        _apply_config()
+        check(
+            lib.zcf_array_read_chunks(
+                array._handle,
+                reads,
+                ffi.from_buffer(native_out, require_writable=True),
+                native_out.nbytes,
+                ffi.NULL if missing is None else ffi.from_buffer(missing, require_writable=True),
+            )
+        )
+        del chunk_indices_buffer, out_indices_buffer
+        if native_out is not target:
+            target[...] = native_out
+        if missing is None:
+            return None
+        return tuple(GetResult(status="missing" if flag else "present") for flag in missing)
+
+
+_applied: dict[str, Any] = {}
+
+
+def _apply_config() -> None:
+    """Hands zarr's configuration to the engine when it changed."""
+    workers = zarr.config.get("threading.max_workers", None) or 0
+    if _applied.get("workers") != workers:
+        set_num_threads(int(workers))
+        _applied["workers"] = workers
+    checksums = bool(zarr.config.get("codec_pipeline.validate_checksums", True))
+    if _applied.get("checksums") != checksums:
+        lib.zcf_set_validate_checksums(checksums)
+        _applied["checksums"] = checksums
