@@ -49,6 +49,10 @@ class DecodeError(ZarrsCffiError):
     """A chunk could not be decoded (corrupt, truncated, or failing its checksum)."""
 
 
+class StrictModeError(ZarrsCffiError, RuntimeError):
+    """``codec_pipeline.strict`` is set and the native engine cannot serve the array or read."""
+
+
 class InternalError(ZarrsCffiError, RuntimeError):
     """A bug in the native library (a caught panic or a broken invariant)."""
 

@@ -36,6 +36,7 @@ from zarr.storage import LocalStore
 from ._library import check, ffi, lib
 from ._selection import INDEX, INDICES, ORTHOGONAL, POINTWISE, SLICE
 from .array import Array, set_num_threads
+from .errors import StrictModeError
 
 try:  # zarr >= 3.2 reports per-chunk results
     from zarr.abc.codec import GetResult
@@ -247,7 +248,7 @@ class ZarrsCodecPipeline(CodecPipeline):
             native = _NativeLayout.of(array_metadata, store)
         except NativeUnavailable as err:
             if _strict():
-                raise NotImplementedError(f"zarrs_cffi cannot read this array natively: {err}") from err
+                raise StrictModeError(f"zarrs_cffi cannot read this array natively: {err}") from err
             logger.debug("zarrs_cffi falls back to zarr's pipeline: %s", err)
             native = None
         return cls(fallback=fallback, native=native)
@@ -288,7 +289,7 @@ class ZarrsCodecPipeline(CodecPipeline):
             results = self._read_native(batch, out, drop_axes)
         except NativeUnavailable as err:
             if _strict():
-                raise NotImplementedError(f"zarrs_cffi cannot read this selection natively: {err}") from err
+                raise StrictModeError(f"zarrs_cffi cannot read this selection natively: {err}") from err
             logger.debug("zarrs_cffi falls back to zarr's pipeline: %s", err)
             stats.fallback += 1
             return await self.fallback.read(batch, out, drop_axes)
