@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 import zarr
 
+# Files copied next to zarr-python's own tests when test_zarr_suite.py runs them.
+collect_ignore = ["zarr_suite"]
+
 warnings.filterwarnings("ignore", module="numcodecs")
 warnings.filterwarnings("ignore", category=UserWarning, module="zarr")
 

@@ -1,0 +1,45 @@
+"""pytest plugin for runs of zarr-python's own tests under ZarrsCodecPipeline.
+
+- Re-targets the hypothesis store strategies of `zarr.testing.strategies` from
+  `MemoryStore` to a fresh `LocalStore` per example, so those tests exercise native reads
+  (the pipeline serves only local files natively).
+- Writes the pipeline's native/fallback read counts to `$ZARRS_CFFI_STATS_FILE` at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from typing import Any
+
+import hypothesis.strategies as st
+import zarr.testing.strategies as strategies
+from zarr.storage import LocalStore
+
+_ROOT = tempfile.mkdtemp(prefix="zarr-suite-localstores-")
+
+
+def _new_local_store(_: Any) -> LocalStore:
+    return LocalStore(tempfile.mkdtemp(dir=_ROOT))
+
+
+local_stores = st.just(None).map(_new_local_store)
+
+strategies.stores = local_stores
+for _name in dir(strategies):
+    _function = getattr(strategies, _name)
+    _defaults = getattr(_function, "__kwdefaults__", None)
+    if callable(_function) and _defaults and "stores" in _defaults:
+        _defaults["stores"] = local_stores
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    from zarrs_cffi.pipeline import stats
+
+    target = os.environ.get("ZARRS_CFFI_STATS_FILE")
+    if target:
+        with open(target, "w") as f:
+            json.dump({"native": stats.native, "fallback": stats.fallback}, f)
+    shutil.rmtree(_ROOT, ignore_errors=True)
