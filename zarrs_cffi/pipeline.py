@@ -112,13 +112,19 @@ class _NativeLayout:
 
     @classmethod
     def of(cls, metadata: ArrayV2Metadata | ArrayV3Metadata, store: Any) -> _NativeLayout:
-        if not isinstance(store, LocalStore):
+        # Exactly LocalStore: subclasses and wrappers may change how keys map to files.
+        if type(store) is not LocalStore:
             raise NativeUnavailable(f"store {type(store).__name__} is not a LocalStore")
         dtype = metadata.dtype.to_native_dtype()
         if dtype.kind not in "biufc" or dtype.fields is not None:
             raise NativeUnavailable(f"data type {dtype} is not read natively")
+        if isinstance(metadata, ArrayV3Metadata) and getattr(metadata.chunk_grid, "chunk_shape", None) is None:
+            raise NativeUnavailable("the chunk grid is not regular")
         ndim = len(metadata.shape)
-        documents = metadata.to_buffer_dict(default_buffer_prototype())
+        try:
+            documents = metadata.to_buffer_dict(default_buffer_prototype())
+        except Exception as err:  # noqa: BLE001 - any metadata zarr cannot serialise is zarr's to handle
+            raise NativeUnavailable(f"cannot serialise the metadata: {err}") from err
         document = documents.get("zarr.json") or documents[".zarray"]
         origin_key = metadata.encode_chunk_key((0,) * ndim)
         if isinstance(metadata, ArrayV3Metadata) and metadata.chunk_key_encoding.name == "default":
@@ -307,7 +313,7 @@ class ZarrsCodecPipeline(CodecPipeline):
         paths = []
         for byte_getter, *_ in batch:
             store = getattr(byte_getter, "store", None)
-            if not isinstance(store, LocalStore) or str(store.root) != self.native.store_root:
+            if type(store) is not LocalStore or str(store.root) != self.native.store_root:
                 raise NativeUnavailable("a chunk is not in the array's LocalStore")
             paths.append(byte_getter.path)
         directory, chunks = self.native.array_dir_and_chunks(paths)
