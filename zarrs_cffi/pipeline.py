@@ -60,10 +60,13 @@ DIM_SELECTION = np.dtype(
 
 @dataclass
 class NativeReadStats:
-    """How many pipeline reads took the native path, and how many fell back to zarr."""
+    """Counts of pipeline reads: served natively; of natively readable arrays but handed
+    to zarr's pipeline (e.g. an output buffer of another dtype); of arrays the engine
+    cannot serve at all (other stores, data types or codecs)."""
 
     native: int = 0
     fallback: int = 0
+    unsupported: int = 0
 
 
 stats = NativeReadStats()
@@ -291,6 +294,9 @@ class ZarrsCodecPipeline(CodecPipeline):
 
     async def read(self, batch_info: Iterable[Any], out: Any, drop_axes: tuple[int, ...] = ()) -> Any:
         batch = list(batch_info)
+        if self.native is None:
+            stats.unsupported += 1
+            return await self.fallback.read(batch, out, drop_axes)
         try:
             results = self._read_native(batch, out, drop_axes)
         except NativeUnavailable as err:
@@ -303,8 +309,7 @@ class ZarrsCodecPipeline(CodecPipeline):
         return results
 
     def _read_native(self, batch: list[Any], out: Any, drop_axes: tuple[int, ...]) -> Any:
-        if self.native is None:
-            raise NativeUnavailable("the array is not readable natively")
+        assert self.native is not None
         target = out.as_numpy_array() if hasattr(out, "as_numpy_array") else out.as_ndarray_like()
         if not isinstance(target, np.ndarray):
             raise NativeUnavailable(f"output buffer of type {type(target).__name__}")

@@ -1,9 +1,11 @@
 """pytest plugin for runs of zarr-python's own tests under ZarrsCodecPipeline.
 
-- Re-targets the hypothesis store strategies of `zarr.testing.strategies` from
-  `MemoryStore` to a fresh `LocalStore` per example, so those tests exercise native reads
-  (the pipeline serves only local files natively).
-- Writes the pipeline's native/fallback read counts to `$ZARRS_CFFI_STATS_FILE` at the end.
+- Re-targets the hypothesis strategies of `zarr.testing.strategies` from `MemoryStore`
+  to a fresh `LocalStore` per example (the `stores` strategy, the `stores` defaults, and
+  the strategies that build a `MemoryStore` themselves), so those tests exercise native
+  reads: the pipeline serves only local files natively.
+- Writes the pipeline's native/fallback read counts of this process to a JSON file in
+  `$ZARRS_CFFI_STATS_DIR` at the end (one file per pytest-xdist worker).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from zarr.storage import LocalStore
 _ROOT = tempfile.mkdtemp(prefix="zarr-suite-localstores-")
 
 
-def _new_local_store(_: Any) -> LocalStore:
+def _new_local_store(*_: Any, **__: Any) -> LocalStore:
     return LocalStore(tempfile.mkdtemp(dir=_ROOT))
 
 
 local_stores = st.just(None).map(_new_local_store)
 
 strategies.stores = local_stores
+strategies.MemoryStore = _new_local_store  # type: ignore[assignment,misc]
 for _name in dir(strategies):
     _function = getattr(strategies, _name)
     _defaults = getattr(_function, "__kwdefaults__", None)
@@ -38,8 +41,9 @@ for _name in dir(strategies):
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     from zarrs_cffi.pipeline import stats
 
-    target = os.environ.get("ZARRS_CFFI_STATS_FILE")
+    target = os.environ.get("ZARRS_CFFI_STATS_DIR")
     if target:
-        with open(target, "w") as f:
-            json.dump({"native": stats.native, "fallback": stats.fallback}, f)
+        process = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        with open(os.path.join(target, f"{process}.json"), "w") as f:
+            json.dump({"native": stats.native, "fallback": stats.fallback, "unsupported": stats.unsupported}, f)
     shutil.rmtree(_ROOT, ignore_errors=True)
