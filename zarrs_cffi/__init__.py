@@ -8,6 +8,7 @@ Direct use from numpy code::
     tile = array[100:200, ::-2]
 """
 
+from ._library import PACKAGE_DIR as _PACKAGE_DIR
 from ._library import ffi as _ffi
 from ._library import lib as _lib
 from ._library import library_path as _library_path
@@ -35,6 +36,12 @@ def get_library_path() -> str:
     return str(_library_path())
 
 
+def get_include() -> str:
+    """The directory holding the C header `zarrs_cffi.h`, for compiling C or C++ code
+    against the library (`-I`); it matches the library of this installation."""
+    return str(_PACKAGE_DIR / "include")
+
+
 __all__ = [
     "Array",
     "ArrayNotFoundError",
@@ -49,6 +56,7 @@ __all__ = [
     "UnsupportedDataTypeError",
     "UnsupportedError",
     "ZarrsCffiError",
+    "get_include",
     "get_library_path",
     "get_num_threads",
     "open",

@@ -3,21 +3,36 @@
 use zarrs::array::DataType;
 use zarrs::array::data_type as dt;
 
-/// The array's data type is not one the engine reads (e.g. variable-length strings).
+/// The array's data type cannot be read into a flat buffer of fixed-size elements
+/// (e.g. variable-length strings); reads fail with `ZCF_STATUS_UNSUPPORTED`.
 pub const ZCF_DTYPE_UNSUPPORTED: i32 = 0;
+/// `bool`: one byte, 0 or 1.
 pub const ZCF_DTYPE_BOOL: i32 = 1;
+/// `int8_t`.
 pub const ZCF_DTYPE_INT8: i32 = 2;
+/// `int16_t`.
 pub const ZCF_DTYPE_INT16: i32 = 3;
+/// `int32_t`.
 pub const ZCF_DTYPE_INT32: i32 = 4;
+/// `int64_t`.
 pub const ZCF_DTYPE_INT64: i32 = 5;
+/// `uint8_t`.
 pub const ZCF_DTYPE_UINT8: i32 = 6;
+/// `uint16_t`.
 pub const ZCF_DTYPE_UINT16: i32 = 7;
+/// `uint32_t`.
 pub const ZCF_DTYPE_UINT32: i32 = 8;
+/// `uint64_t`.
 pub const ZCF_DTYPE_UINT64: i32 = 9;
+/// IEEE 754 half precision, two bytes (C has no standard type for it).
 pub const ZCF_DTYPE_FLOAT16: i32 = 10;
+/// `float`.
 pub const ZCF_DTYPE_FLOAT32: i32 = 11;
+/// `double`.
 pub const ZCF_DTYPE_FLOAT64: i32 = 12;
+/// Two `float`s, real then imaginary (`float _Complex`).
 pub const ZCF_DTYPE_COMPLEX64: i32 = 13;
+/// Two `double`s, real then imaginary (`double _Complex`).
 pub const ZCF_DTYPE_COMPLEX128: i32 = 14;
 
 /// A fixed-size element type with a numpy equivalent.

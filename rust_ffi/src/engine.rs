@@ -503,6 +503,23 @@ mod tests {
     }
 
     #[test]
+    fn boxes_read_every_element_inside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let array = test_array(dir.path(), Some(vec![2, 3, 5]));
+        let selection = Selection::from_box(&[3, 5, 1], &[6, 2, 10], &SHAPE).unwrap();
+        let got = read(&array, &selection, 6 * 2 * 10).unwrap();
+        let mut expected = Vec::new();
+        for i in 3..9 {
+            for j in 5..7 {
+                for k in 1..11 {
+                    expected.push(value(i, j, k));
+                }
+            }
+        }
+        assert_eq!(got, expected);
+    }
+
+    #[test]
     fn pointwise_reads_follow_the_point_order() {
         let dir = tempfile::tempdir().unwrap();
         let array = test_array(dir.path(), Some(vec![2, 3, 5]));

@@ -13,8 +13,9 @@ use crate::plan::{ChunkRead, DimSelection, Mode, Selection};
 use crate::pool;
 
 /// The version of this C ABI. It changes whenever a struct layout, a function signature
-/// or the meaning of a status changes; a program built against one version must not
-/// load a library reporting another.
+/// or the meaning of a status changes (adding functions or constants does not change
+/// it); a program built against one version must not use a library whose
+/// `zcf_abi_version()` reports another.
 pub const ZCF_ABI_VERSION: u32 = 1;
 
 /// `ZcfDimSelection::kind`: a `range`-style slice (`start`, `stop`, `step`).
@@ -31,8 +32,15 @@ pub const ZCF_MODE_ORTHOGONAL: i32 = 1;
 /// `num_indices` N; the output is the N elements at those coordinates (zarr's `vindex`).
 pub const ZCF_MODE_POINTWISE: i32 = 2;
 
-/// An array opened from a local directory. Opaque; free with `zcf_array_free`.
+/// An array opened from a local directory with `zcf_array_open`. Opaque: use it only
+/// through pointers, and release it with `zcf_array_free`.
 pub struct ZcfArray(OpenArray);
+
+// C callers share one handle between threads, which is sound only while it is both.
+const _: () = {
+    const fn assert_send_and_sync<T: Send + Sync>() {}
+    assert_send_and_sync::<ZcfArray>();
+};
 
 /// What one dimension of a selection selects.
 ///
@@ -45,7 +53,7 @@ pub struct ZcfDimSelection {
     pub kind: i32,
     /// First index of a slice, or the index of `ZCF_DIM_INDEX`.
     pub start: i64,
-    /// End of a slice (exclusive).
+    /// End of a slice (exclusive; -1 with a negative step, to reach index 0).
     pub stop: i64,
     /// Step of a slice.
     pub step: i64,
@@ -100,7 +108,7 @@ pub struct ZcfArrayInfo {
     pub data_type: i32,
     /// Bytes per element (0 when the data type is unsupported).
     pub item_size: usize,
-    /// 2 or 3.
+    /// The Zarr format version: 2 or 3.
     pub zarr_format: u32,
     /// Whether the metadata declares big-endian elements (Zarr v2 only). Reads always
     /// produce native byte order.
@@ -246,23 +254,42 @@ unsafe fn copy_text(text: &str, buf: *mut c_char, buf_len: usize) -> usize {
     text.len()
 }
 
-/// Returns `ZCF_ABI_VERSION` as compiled into the library.
+/// Returns the ABI version of the loaded library.
+///
+/// A program compares it with the `ZCF_ABI_VERSION` of the header it was compiled
+/// against, once at startup, and must not use the library when they differ.
+///
+/// Thread safety: may be called from any thread at any time. Never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn zcf_abi_version() -> u32 {
     ZCF_ABI_VERSION
 }
 
-/// Returns the library version as a static NUL-terminated string (never freed).
+/// Returns the library's release version, e.g. "0.1.0".
+///
+/// Ownership: the string is static, NUL-terminated and owned by the library; it stays
+/// valid while the library is loaded and must not be freed.
+///
+/// Thread safety: may be called from any thread at any time. Never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn zcf_library_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Copies the message of the last failed call made on this thread into `buf`.
+/// Copies the message of the last failed call made on the calling thread into `buf`.
 ///
-/// Returns the full length of the message (excluding the NUL terminator); the copy is
-/// truncated to `buf_len - 1` bytes and NUL-terminated. Call with `buf_len == 0` to
-/// learn the length. The message stays until the next failed call on the same thread.
+/// - `buf`: where to write the message (may be NULL when `buf_len` is 0).
+/// - `buf_len`: the size of `buf` in bytes. The copy is truncated to `buf_len - 1`
+///   bytes and always NUL-terminated when `buf_len > 0`.
+///
+/// Returns the length of the whole message in bytes, excluding the NUL terminator, so
+/// that `zcf_last_error_message(NULL, 0) + 1` is the buffer size that holds it all.
+/// Returns 0 (and writes an empty string) when no call on this thread has failed yet.
+/// The message is UTF-8. Successful calls leave it in place; the next failed call on
+/// the same thread replaces it.
+///
+/// Thread safety: each thread has its own message, so a failure on one thread never
+/// changes what another thread reads. Never fails.
 ///
 /// # Safety
 /// `buf` must be NULL or valid for writes of `buf_len` bytes.
@@ -272,13 +299,18 @@ pub unsafe extern "C" fn zcf_last_error_message(buf: *mut c_char, buf_len: usize
     crate::error::with_last_error(|message| unsafe { copy_text(message, buf, buf_len) })
 }
 
-/// Sets the number of worker threads for later reads; 0 means one per available core
-/// (the default). Reads already running finish on the previous threads.
+/// Sets the number of worker threads that later reads decode chunks on.
 ///
-/// Thread safety: may be called at any time from any thread.
+/// - `num_threads`: the thread count; 0 restores the default, one per available core.
+///
+/// The library starts its worker threads on the first read after this call. Reads
+/// already running finish on the threads they started with.
+///
+/// Thread safety: may be called from any thread at any time, also while other threads
+/// read.
 ///
 /// # Errors
-/// `ZCF_STATUS_PANIC` only if an internal invariant fails.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught; nothing changed.
 #[unsafe(no_mangle)]
 pub extern "C" fn zcf_set_num_threads(num_threads: usize) -> i32 {
     guard(|| {
@@ -287,25 +319,47 @@ pub extern "C" fn zcf_set_num_threads(num_threads: usize) -> i32 {
     })
 }
 
-/// Returns the number of worker threads reads use.
+/// Returns the number of worker threads reads use: the value set with
+/// `zcf_set_num_threads`, or the number of available cores when that is 0 or unset.
+///
+/// Thread safety: may be called from any thread at any time. Never fails.
 #[unsafe(no_mangle)]
 pub extern "C" fn zcf_get_num_threads() -> usize {
     catch_unwind(pool::num_threads).unwrap_or(1)
 }
 
-/// Opens the Zarr array (v2 or v3) stored in the directory `path` and stores a new
-/// handle in `*array_out`. The handle must be released with `zcf_array_free`.
+/// Opens the Zarr array (format 2 or 3) stored in the local directory `path`, reading
+/// and checking its metadata once.
 ///
-/// A handle is immutable: any number of threads may read through it at once.
+/// - `path`: the array's directory, a NUL-terminated UTF-8 string. The library keeps
+///   its own copy.
+/// - `array_out`: receives the new handle on success; left unchanged on failure.
+///
+/// Ownership: the caller owns the handle and releases it with `zcf_array_free`.
+///
+/// An array whose data type cannot be read into a flat buffer (e.g. strings) still
+/// opens, so that its metadata can be queried; `zcf_array_info` then reports
+/// `ZCF_DTYPE_UNSUPPORTED` and reads fail with `ZCF_STATUS_UNSUPPORTED`.
+///
+/// Thread safety: may be called from any thread at any time; every call returns an
+/// independent handle. A handle is immutable: any number of threads may query and
+/// read through it at once.
 ///
 /// # Errors
 /// - `ZCF_STATUS_NULL_POINTER`: `path` or `array_out` is NULL.
-/// - `ZCF_STATUS_INVALID_ARGUMENT`: `path` is empty or not UTF-8.
-/// - `ZCF_STATUS_NOT_FOUND`: no array metadata at `path`.
-/// - `ZCF_STATUS_INVALID_METADATA`, `ZCF_STATUS_UNSUPPORTED`, `ZCF_STATUS_IO`.
+/// - `ZCF_STATUS_INVALID_ARGUMENT`: `path` is empty, not UTF-8, or not usable as a
+///   directory path.
+/// - `ZCF_STATUS_NOT_FOUND`: there is no Zarr array metadata at `path`.
+/// - `ZCF_STATUS_INVALID_METADATA`: the metadata cannot be parsed, is inconsistent,
+///   or describes a group rather than an array.
+/// - `ZCF_STATUS_UNSUPPORTED`: the array uses a codec, chunk grid, chunk key encoding,
+///   storage transformer or data type that cannot be opened.
+/// - `ZCF_STATUS_IO`: the metadata exists but cannot be read (e.g. no permission).
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
 ///
 /// # Safety
-/// `path` must be NULL or NUL-terminated; `array_out` must be NULL or writable.
+/// `path` must be NULL or a NUL-terminated string; `array_out` must be NULL or valid
+/// for writing one pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_open(path: *const c_char, array_out: *mut *mut ZcfArray) -> i32 {
     guard(|| {
@@ -323,7 +377,10 @@ pub unsafe extern "C" fn zcf_array_open(path: *const c_char, array_out: *mut *mu
 
 /// Like `zcf_array_open`, but takes the array's metadata document (the JSON text of its
 /// `zarr.json` or `.zarray`) instead of reading it from `path`; chunks are read from
-/// `path`. For callers that already hold the authoritative metadata.
+/// `path`. For callers that already hold the authoritative metadata. The handle is
+/// released with `zcf_array_free`; on failure `*array_out` is left unchanged.
+///
+/// Thread safety: may be called from any thread.
 ///
 /// # Errors
 /// - `ZCF_STATUS_NULL_POINTER`: `path`, `metadata_json` or `array_out` is NULL.
@@ -360,27 +417,41 @@ pub unsafe extern "C" fn zcf_array_open_with_metadata(
     })
 }
 
-/// Releases a handle from `zcf_array_open`. NULL is ignored.
+/// Releases a handle returned by `zcf_array_open` or `zcf_array_open_with_metadata` and everything it holds.
+///
+/// - `array`: the handle, or NULL (then nothing happens).
+///
+/// Thread safety: the handle must not be in use by any other thread, and must not be
+/// used again afterwards. Never fails.
 ///
 /// # Safety
-/// `array` must be NULL or a handle from `zcf_array_open` not yet freed, and no other
-/// thread may be using it.
+/// `array` must be NULL or a handle from `zcf_array_open` that has not been freed, and
+/// no other call may be using it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_free(array: *mut ZcfArray) {
     if !array.is_null() {
-        // SAFETY: the handle came from `Box::into_raw` in `zcf_array_open`.
+        // SAFETY: the handle came from `Box::into_raw` in `zcf_array_open` and, per the
+        // caller, is freed only once and used by nothing else.
         let array = unsafe { Box::from_raw(array) };
         let _ = catch_unwind(AssertUnwindSafe(move || drop(array)));
     }
 }
 
-/// Fills `*info_out` with the array's dimensionality, data type and format.
+/// Describes an opened array: its dimensionality, data type, element size, Zarr format,
+/// declared byte order and whether its chunk grid is regular.
+///
+/// - `array`: the handle.
+/// - `info_out`: receives the description on success; left unchanged on failure.
+///
+/// Thread safety: any number of threads may call this (and read) on one handle at once.
 ///
 /// # Errors
-/// `ZCF_STATUS_NULL_POINTER` when `array` or `info_out` is NULL.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` or `info_out` is NULL.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `info_out` must be NULL or writable.
+/// `array` must be NULL or a live handle; `info_out` must be NULL or valid for writing
+/// one `ZcfArrayInfo`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_info(
     array: *const ZcfArray,
@@ -406,31 +477,45 @@ pub unsafe extern "C" fn zcf_array_info(
     })
 }
 
-fn copy_dims(values: &[u64], out: *mut u64, ndim: usize) -> Result<()> {
+/// Copies `values` to the caller's `out` (named `name` in messages), which has room for
+/// `ndim` values.
+///
+/// # Safety
+/// `out` must be NULL or valid for writes of `ndim` values.
+unsafe fn copy_dims(values: &[u64], out: *mut u64, ndim: usize, name: &str) -> Result<()> {
     if ndim != values.len() {
         return Err(Error::buffer_mismatch(format!(
-            "expected room for {} dimensions, got {ndim}",
+            "`{name}` must have room for the array's {} dimensions, not {ndim}",
             values.len()
         )));
     }
     if ndim > 0 {
         if out.is_null() {
-            return Err(null("shape_out"));
+            return Err(null(name));
         }
-        // SAFETY: `out` is valid for `ndim` writes per the callers' contracts.
+        // SAFETY: `out` is non-null and valid for `ndim` writes per the caller.
         unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), out, ndim) };
     }
     Ok(())
 }
 
-/// Writes the array's shape to `shape_out`, which has room for `ndim` values.
+/// Writes the array's shape (elements per dimension) to `shape_out`.
+///
+/// - `array`: the handle.
+/// - `shape_out`: room for `ndim` values (may be NULL when `ndim` is 0); written only
+///   on success.
+/// - `ndim`: must equal the array's dimensionality (`ZcfArrayInfo::ndim`).
+///
+/// Thread safety: any number of threads may call this (and read) on one handle at once.
 ///
 /// # Errors
-/// `ZCF_STATUS_NULL_POINTER`; `ZCF_STATUS_BUFFER_MISMATCH` when `ndim` is not the array's
-/// dimensionality.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` is NULL, or `shape_out` is NULL while `ndim > 0`.
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `ndim` is not the array's dimensionality.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `shape_out` must be valid for `ndim` writes.
+/// `array` must be NULL or a live handle; `shape_out` must be NULL or valid for writes
+/// of `ndim` values.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_shape(
     array: *const ZcfArray,
@@ -440,18 +525,31 @@ pub unsafe extern "C" fn zcf_array_shape(
     guard(|| {
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
-        copy_dims(array.shape(), shape_out, ndim)
+        // SAFETY: forwarded to the caller.
+        unsafe { copy_dims(array.shape(), shape_out, ndim, "shape_out") }
     })
 }
 
-/// Writes the array's regular chunk shape to `chunk_shape_out` (room for `ndim` values).
+/// Writes the shape of the array's chunks (of its outer chunks, for sharded arrays) to
+/// `chunk_shape_out`. Chunks at the array's upper edges may extend past the array.
+///
+/// - `array`: the handle.
+/// - `chunk_shape_out`: room for `ndim` values (may be NULL when `ndim` is 0); written
+///   only on success.
+/// - `ndim`: must equal the array's dimensionality (`ZcfArrayInfo::ndim`).
+///
+/// Thread safety: any number of threads may call this (and read) on one handle at once.
 ///
 /// # Errors
-/// `ZCF_STATUS_NULL_POINTER`; `ZCF_STATUS_BUFFER_MISMATCH` when `ndim` is not the array's
-/// dimensionality; `ZCF_STATUS_UNSUPPORTED` when the chunk grid is not regular.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` is NULL, or `chunk_shape_out` is NULL while
+///   `ndim > 0`.
+/// - `ZCF_STATUS_UNSUPPORTED`: the chunk grid is not regular.
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `ndim` is not the array's dimensionality.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `chunk_shape_out` must be valid for `ndim` writes.
+/// `array` must be NULL or a live handle; `chunk_shape_out` must be NULL or valid for
+/// writes of `ndim` values.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_chunk_shape(
     array: *const ZcfArray,
@@ -461,19 +559,30 @@ pub unsafe extern "C" fn zcf_array_chunk_shape(
     guard(|| {
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
-        copy_dims(array.regular_chunk_shape()?, chunk_shape_out, ndim)
+        let chunk_shape = array.regular_chunk_shape()?;
+        // SAFETY: forwarded to the caller.
+        unsafe { copy_dims(chunk_shape, chunk_shape_out, ndim, "chunk_shape_out") }
     })
 }
 
-/// Copies the fill value (native byte order) into `out`, which must hold exactly
-/// `item_size` bytes (see `zcf_array_info`).
+/// Copies the array's fill value, the value of elements in chunks that were never
+/// written, as one element in native byte order.
+///
+/// - `array`: the handle.
+/// - `out`: receives the element on success; left unchanged on failure.
+/// - `out_len`: the size of `out` in bytes; must equal `ZcfArrayInfo::item_size`.
+///
+/// Thread safety: any number of threads may call this (and read) on one handle at once.
 ///
 /// # Errors
-/// `ZCF_STATUS_NULL_POINTER`; `ZCF_STATUS_BUFFER_MISMATCH` when `out_len` is not the item
-/// size; `ZCF_STATUS_UNSUPPORTED` for unsupported data types.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` is NULL, or `out` is NULL while `out_len > 0`.
+/// - `ZCF_STATUS_UNSUPPORTED`: the data type cannot be read (`ZCF_DTYPE_UNSUPPORTED`).
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` is not the element size.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `out` must be valid for `out_len` writes.
+/// `array` must be NULL or a live handle; `out` must be NULL or valid for writes of
+/// `out_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_fill_value(
     array: *const ZcfArray,
@@ -496,12 +605,21 @@ pub unsafe extern "C" fn zcf_array_fill_value(
     })
 }
 
-/// Copies the data type name from the array metadata (e.g. "uint16", "<f8", "string")
-/// into `buf`, with the truncation rules of `zcf_last_error_message`. Returns the full
-/// length, or 0 when `array` is NULL.
+/// Copies the name of the array's data type as its metadata spells it (e.g. "uint16"
+/// for Zarr 3, "<f8" for Zarr 2, "string") into `buf`; useful in messages, and for
+/// arrays whose data type is `ZCF_DTYPE_UNSUPPORTED`.
+///
+/// - `array`: the handle.
+/// - `buf`, `buf_len`: as for `zcf_last_error_message` (truncated, NUL-terminated).
+///
+/// Returns the length of the whole name in bytes, excluding the NUL terminator, or 0
+/// when `array` is NULL. Does not change the last error message.
+///
+/// Thread safety: any number of threads may call this (and read) on one handle at once.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `buf` must be NULL or valid for `buf_len` writes.
+/// `array` must be NULL or a live handle; `buf` must be NULL or valid for writes of
+/// `buf_len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_data_type_name(
     array: *const ZcfArray,
@@ -519,32 +637,57 @@ pub unsafe extern "C" fn zcf_array_data_type_name(
     .unwrap_or(0)
 }
 
-/// Reads `selection` of `array` into `out`: a C-ordered buffer of the selection's output
-/// shape, `item_size` bytes per element in native byte order, `out_len` bytes long.
-/// Missing chunks read as the fill value. The library's worker threads decode chunks in
-/// parallel and write straight into `out`.
+/// Reads the elements that `selection` picks out of `array` into `out`.
+///
+/// - `array`: the handle.
+/// - `selection`: what to read; see `ZcfSelection` and `ZcfDimSelection`. Read only
+///   during the call.
+/// - `out`: the caller's buffer, filled in C order with the selection's output shape,
+///   `ZcfArrayInfo::item_size` bytes per element in native byte order. Elements of
+///   chunks that were never written read as the fill value.
+/// - `out_len`: the size of `out` in bytes: the product of the output shape times the
+///   item size, exactly.
 ///
 /// Everything the caller passed is checked before the first byte of `out` is written:
-/// a call that fails with a 1xx status leaves `out` untouched. A 2xx/3xx failure may
-/// leave `out` partly written, but never outside the selection's `out_len` bytes.
+/// a call that fails with a 1xx status (or `ZCF_STATUS_UNSUPPORTED`) leaves `out`
+/// untouched. Other failures may leave `out` partly written, but never beyond its
+/// `out_len` bytes.
 ///
-/// Thread safety: any number of threads may read through one handle at once.
+/// The chunks are read and decoded in parallel on the library's worker threads (see
+/// `zcf_set_num_threads`) and written straight into `out`; the call returns when all
+/// are done.
+///
+/// Thread safety: any number of threads may read through one handle at once, into
+/// distinct buffers. A process forked after a read can keep reading: the library
+/// starts new worker threads in the child.
 ///
 /// # Errors
-/// - `ZCF_STATUS_NULL_POINTER`: `array`, `selection`, a needed `indices`, or `out` (with
-///   `out_len > 0`) is NULL.
-/// - `ZCF_STATUS_INVALID_SELECTION`: unknown mode or kind, `ndim` differs from the array,
-///   zero step, pointwise arrays of different lengths, sizes that overflow.
-/// - `ZCF_STATUS_OUT_OF_BOUNDS`: an index or slice outside the array.
-/// - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` differs from the selection's byte size.
-/// - `ZCF_STATUS_UNSUPPORTED`: unsupported data type or chunk grid.
-/// - `ZCF_STATUS_IO`, `ZCF_STATUS_DECODE`: a chunk could not be read or decoded; the
-///   message names the chunk key and the array.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` or `selection` is NULL; `selection->dims` is
+///   NULL while `ndim > 0`; an `indices` is NULL while its `num_indices > 0`; or `out`
+///   is NULL while `out_len > 0`.
+/// - `ZCF_STATUS_INVALID_SELECTION`: unknown mode or kind, `ndim` differs from the
+///   array's dimensionality, a zero slice step, a pointwise selection with a dimension
+///   that is not `ZCF_DIM_INDICES` or index arrays of different lengths, or an output
+///   too large to address.
+/// - `ZCF_STATUS_OUT_OF_BOUNDS`: an index, or an index a slice yields, lies outside
+///   the array.
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` differs from the selection's size in bytes.
+/// - `ZCF_STATUS_UNSUPPORTED`: the data type cannot be read (`ZCF_DTYPE_UNSUPPORTED`),
+///   the chunk grid is not regular, or a codec cannot decode this data type.
+/// - `ZCF_STATUS_IO`: a chunk could not be read from the store, or the worker threads
+///   could not start.
+/// - `ZCF_STATUS_DECODE`: a chunk is corrupt (truncated, bad checksum, undecodable).
+/// - `ZCF_STATUS_INVALID_METADATA`: a chunk contradicts the metadata (e.g. a
+///   malformed shard index).
+/// - `ZCF_STATUS_INTERNAL`, `ZCF_STATUS_PANIC`: a bug inside the library was caught.
+///
+/// The messages of chunk failures name the chunk key and the array's path.
 ///
 /// # Safety
-/// `array` must be NULL or a live handle; `selection` must be NULL or valid as documented
-/// on `ZcfSelection`; `out` must be NULL or valid for writes of `out_len` bytes and not
-/// accessed by anything else during the call.
+/// `array` must be NULL or a live handle; `selection` must be NULL or point to a
+/// `ZcfSelection` whose `dims` and `indices` pointers are valid for the counts it
+/// gives; `out` must be NULL or valid for writes of `out_len` bytes, and nothing else
+/// may access it during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_read(
     array: *const ZcfArray,
@@ -563,11 +706,77 @@ pub unsafe extern "C" fn zcf_array_read(
     })
 }
 
-/// Opens the array at `path`, reads `selection` into `out` as `zcf_array_read` does,
-/// and releases the array: the one-call form for a single read.
+/// Reads the box `[start[i], start[i] + shape[i])` on every axis `i` of `array` into
+/// `out`: the common case of `zcf_array_read`, without building a selection.
+///
+/// - `array`: the handle.
+/// - `start`: `ndim` values, the box's first index on each axis.
+/// - `shape`: `ndim` values, the box's extent on each axis (0 makes an empty box).
+/// - `ndim`: must equal the array's dimensionality (0 for a zero-dimensional array,
+///   where `start` and `shape` may be NULL and the box is its single element).
+/// - `out`: the caller's buffer, filled in C order with an array of shape `shape`,
+///   `ZcfArrayInfo::item_size` bytes per element in native byte order. Elements of
+///   chunks that were never written read as the fill value.
+/// - `out_len`: the size of `out` in bytes: the product of `shape` times the item
+///   size, exactly.
+///
+/// The box must lie inside the array: `start[i] + shape[i] <= array shape[i]` on every
+/// axis, even where `shape[i]` is 0. The rest (checks before writing, parallel chunk
+/// reads, partial writes on failure) is as for `zcf_array_read`.
+///
+/// Thread safety: any number of threads may read through one handle at once, into
+/// distinct buffers.
 ///
 /// # Errors
-/// Those of `zcf_array_open` and `zcf_array_read`.
+/// - `ZCF_STATUS_NULL_POINTER`: `array` is NULL; `start` or `shape` is NULL while
+///   `ndim > 0`; or `out` is NULL while `out_len > 0`.
+/// - `ZCF_STATUS_INVALID_SELECTION`: `ndim` differs from the array's dimensionality, or
+///   the box ends beyond `INT64_MAX` or is too large to address.
+/// - `ZCF_STATUS_OUT_OF_BOUNDS`: the box reaches outside the array on some axis
+///   (including a `start[i] + shape[i]` that overflows).
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `out_len` differs from the box's size in bytes.
+/// - `ZCF_STATUS_UNSUPPORTED`, `ZCF_STATUS_IO`, `ZCF_STATUS_DECODE`,
+///   `ZCF_STATUS_INVALID_METADATA`, `ZCF_STATUS_INTERNAL`, `ZCF_STATUS_PANIC`: as for
+///   `zcf_array_read`.
+///
+/// # Safety
+/// `array` must be NULL or a live handle; `start` and `shape` must each be NULL or
+/// valid for reads of `ndim` values; `out` must be NULL or valid for writes of
+/// `out_len` bytes, and nothing else may access it during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_read_box(
+    array: *const ZcfArray,
+    start: *const u64,
+    shape: *const u64,
+    ndim: usize,
+    out: *mut c_void,
+    out_len: usize,
+) -> i32 {
+    guard(|| {
+        // SAFETY: forwarded to the caller.
+        let array = &unsafe { deref(array, "array") }?.0;
+        // SAFETY: forwarded to the caller.
+        let start = unsafe { slice(start, ndim, "start") }?;
+        // SAFETY: forwarded to the caller.
+        let box_shape = unsafe { slice(shape, ndim, "shape") }?;
+        // SAFETY: forwarded to the caller.
+        let out = unsafe { out_buffer(out, out_len) }?;
+        let selection = Selection::from_box(start, box_shape, array.shape())?;
+        engine::read_into(array, &selection, out)
+    })
+}
+
+/// Opens the array at `path`, reads `selection` into `out` as `zcf_array_read` does,
+/// and releases the array: the one-call form for a single read. Programs that read
+/// an array more than once save the metadata parsing by keeping a handle instead.
+///
+/// Parameters and ownership are those of `zcf_array_open` (`path`) and
+/// `zcf_array_read` (`selection`, `out`, `out_len`).
+///
+/// Thread safety: may be called from any thread at any time.
+///
+/// # Errors
+/// Those of `zcf_array_open` and of `zcf_array_read`.
 ///
 /// # Safety
 /// As for `zcf_array_open` (`path`) and `zcf_array_read` (`selection`, `out`).

@@ -48,6 +48,50 @@ impl<'a> Selection<'a> {
         }
     }
 
+    /// The box `start[i] .. start[i] + box_shape[i]` of an array of `array_shape`, as an
+    /// orthogonal selection of unit-step slices that keeps every dimension.
+    ///
+    /// Unlike a slice, a box never clips: every axis needs `start + box_shape <= len`,
+    /// even when the box is empty there, and sums that overflow are out of bounds too.
+    pub fn from_box(start: &[u64], box_shape: &[u64], array_shape: &[u64]) -> Result<Self> {
+        if start.len() != array_shape.len() || box_shape.len() != array_shape.len() {
+            return Err(Error::invalid_selection(format!(
+                "the box has {} start and {} shape values but the array has {} dimensions",
+                start.len(),
+                box_shape.len(),
+                array_shape.len()
+            )));
+        }
+        let dims = start
+            .iter()
+            .zip(box_shape)
+            .zip(array_shape)
+            .enumerate()
+            .map(|(axis, ((&start, &extent), &len))| {
+                let end = start.checked_add(extent).filter(|&end| end <= len);
+                let Some(end) = end else {
+                    return Err(Error::out_of_bounds(format!(
+                        "box of size {extent} at {start} lies outside axis {axis} with size {len}"
+                    )));
+                };
+                let (Ok(start), Ok(stop)) = (i64::try_from(start), i64::try_from(end)) else {
+                    return Err(Error::invalid_selection(format!(
+                        "box end {end} on axis {axis} is too large to address"
+                    )));
+                };
+                Ok(DimSelection::Slice {
+                    start,
+                    stop,
+                    step: 1,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            mode: Mode::Orthogonal,
+            dims,
+        })
+    }
+
     /// The shape of the output this selection produces on an array of `shape`, checking
     /// everything that does not need the index values themselves.
     pub fn output_shape(&self, shape: &[u64]) -> Result<Vec<u64>> {
@@ -776,6 +820,48 @@ mod tests {
         };
         assert_eq!(selection.output_shape(&[4, 10, 5]).unwrap(), [5, 3]);
         assert!(selection.output_shape(&[4, 10]).is_err());
+    }
+
+    #[test]
+    fn boxes_become_unit_step_slices() {
+        let selection = Selection::from_box(&[2, 0, 7], &[3, 0, 1], &[5, 4, 8]).unwrap();
+        let slice = |start, stop| DimSelection::Slice {
+            start,
+            stop,
+            step: 1,
+        };
+        assert_eq!(selection.mode, Mode::Orthogonal);
+        assert_eq!(selection.dims, [slice(2, 5), slice(0, 0), slice(7, 8)]);
+        assert_eq!(selection.output_shape(&[5, 4, 8]).unwrap(), [3, 0, 1]);
+        let zero_dimensional = Selection::from_box(&[], &[], &[]).unwrap();
+        assert_eq!(zero_dimensional.output_shape(&[]).unwrap(), [0u64; 0]);
+    }
+
+    #[test]
+    fn boxes_never_reach_past_the_array() {
+        let rejection = |start: &[u64], shape: &[u64], array: &[u64]| {
+            Selection::from_box(start, shape, array)
+                .map(|_| ())
+                .unwrap_err()
+        };
+        let err = rejection(&[0, 3], &[1, 2], &[5, 4]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
+        assert_eq!(
+            err.message,
+            "box of size 2 at 3 lies outside axis 1 with size 4"
+        );
+        // Empty boxes must still start inside the array (or at its end).
+        assert!(Selection::from_box(&[4], &[0], &[4]).is_ok());
+        let err = rejection(&[5], &[0], &[4]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
+        let err = rejection(&[u64::MAX], &[2], &[u64::MAX]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_OUT_OF_BOUNDS);
+        let err = rejection(&[1 << 63], &[1], &[u64::MAX]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
+        let err = rejection(&[0], &[1, 1], &[4]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
+        let err = rejection(&[0, 0], &[1], &[4]);
+        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
     }
 
     #[test]
