@@ -58,8 +58,8 @@ def main() -> None:
         del expected
         timings: dict[str, list[float]] = {"zarr": [], "cffi": []}
         for _ in range(args.runs):
-            timings["zarr"] += median_seconds(lambda: zarr.open_array(str(path))[...], 1)
-            timings["cffi"] += median_seconds(lambda: zarrs_cffi.read(path), 1)
+            timings["zarr"] += median_seconds(lambda path=path: zarr.open_array(str(path))[...], 1)
+            timings["cffi"] += median_seconds(lambda path=path: zarrs_cffi.read(path), 1)
         zarr_s = statistics.median(timings["zarr"])
         cffi_s = statistics.median(timings["cffi"])
         print(f"| {layout} | {zarr_s:.3f} | {cffi_s:.3f} | {zarr_s / cffi_s:.1f}x |")

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import zarr
-from zarr.codecs import ZstdCodec
-
 from full_read import make_array
+from zarr.codecs import ZstdCodec
 
 PIPELINES = {
     "zarr (Batched)": "zarr.core.codec_pipeline.BatchedCodecPipeline",
@@ -36,8 +35,8 @@ def read_all(path: str) -> None:
 
 def read_chunk_by_chunk(path: str) -> None:
     z = zarr.open_array(path, mode="r")
-    for origin in itertools.product(*(range(0, s, c) for s, c in zip(z.shape, z.chunks))):
-        z[tuple(slice(o, o + c) for o, c in zip(origin, z.chunks))]
+    for origin in itertools.product(*(range(0, s, c) for s, c in zip(z.shape, z.chunks, strict=True))):
+        z[tuple(slice(o, o + c) for o, c in zip(origin, z.chunks, strict=True))]
 
 
 def main() -> None:
@@ -49,14 +48,18 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     pipelines = {name: path for name, path in PIPELINES.items() if importlib.util.find_spec(path.split(".")[0])}
     print(f"{args.size}^3 uint16, 64^3 chunks, {args.runs} runs, zarr {zarr.__version__}")
-    print("| layout | scenario | " + " | ".join(f"{name} (s)" for name in pipelines) + " | zarrs_cffi vs zarr | zarrs_cffi vs zarrs-python |")
+    print(
+        "| layout | scenario | "
+        + " | ".join(f"{name} (s)" for name in pipelines)
+        + " | zarrs_cffi vs zarr | zarrs_cffi vs zarrs-python |"
+    )
     print("| --- | --- | " + " | ".join("---" for _ in pipelines) + " | --- | --- |")
     for layout, compressors in [("uncompressed", None), ("zstd", ZstdCodec(level=1))]:
         path = args.dir / f"full-{args.size}-{layout}.zarr"
         make_array(path, args.size, compressors)
         with zarr.config.set({"codec_pipeline.path": PIPELINES["zarr (Batched)"]}):
             expected = zarr.open_array(str(path), mode="r")[...]
-        for name, pipeline in pipelines.items():
+        for pipeline in pipelines.values():
             with zarr.config.set({"codec_pipeline.path": pipeline}):
                 np.testing.assert_array_equal(zarr.open_array(str(path), mode="r")[...], expected)
         del expected

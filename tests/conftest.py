@@ -67,9 +67,9 @@ def write_array(
 
 def write_chunk_by_chunk(array: zarr.Array, data: np.ndarray, skip: Any) -> None:
     chunks = array.chunks
-    grid = [range(0, s, c) for s, c in zip(data.shape, chunks)]
+    grid = [range(0, s, c) for s, c in zip(data.shape, chunks, strict=True)]
     for origin in np.ndindex(*[len(g) for g in grid]):
-        region = tuple(slice(g[i], g[i] + c) for g, i, c in zip(grid, origin, chunks))
+        region = tuple(slice(g[i], g[i] + c) for g, i, c in zip(grid, origin, chunks, strict=True))
         if not skip(origin):
             array[region] = data[region]
 

@@ -27,8 +27,12 @@ STRICT_CPP = ["c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 # Only leaks the program could have avoided count: the library's worker threads and
 # caches live until the process exits ("possibly lost", "still reachable").
 VALGRIND = [
-    "valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
-    "--show-leak-kinds=definite,indirect", "--quiet",
+    "valgrind",
+    "--error-exitcode=99",
+    "--leak-check=full",
+    "--errors-for-leak-kinds=definite,indirect",
+    "--show-leak-kinds=definite,indirect",
+    "--quiet",
 ]
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
@@ -41,8 +45,16 @@ def build(compiler: list[str], source: Path, binary: Path) -> Path:
     library, as the README shows."""
     library = Path(zarrs_cffi.get_library_path())
     subprocess.run(
-        [*compiler, "-pthread", f"-I{zarrs_cffi.get_include()}", str(source), str(library),
-         f"-Wl,-rpath,{library.parent}", "-o", str(binary)],
+        [
+            *compiler,
+            "-pthread",
+            f"-I{zarrs_cffi.get_include()}",
+            str(source),
+            str(library),
+            f"-Wl,-rpath,{library.parent}",
+            "-o",
+            str(binary),
+        ],
         check=True,
     )
     return binary
@@ -95,7 +107,9 @@ def test_installed_header_is_the_committed_one() -> None:
 def test_header_stands_alone(compiler: list[str], tmp_path: Path) -> None:
     suffix = ".cpp" if compiler[0] == "c++" else ".c"
     source = tmp_path / f"header{suffix}"
-    source.write_text('#include "zarrs_cffi.h"\nint main(void) { return zcf_abi_version() == ZCF_ABI_VERSION ? 0 : 1; }\n')
+    source.write_text(
+        '#include "zarrs_cffi.h"\nint main(void) { return zcf_abi_version() == ZCF_ABI_VERSION ? 0 : 1; }\n'
+    )
     binary = build([*compiler, "-Wall", "-Wextra", "-Werror", "-pedantic"], source, tmp_path / "header")
     subprocess.run([str(binary)], check=True)
 
@@ -104,7 +118,9 @@ def test_c_program_reads_a_box(programs: dict[str, Path], array_dir: Path) -> No
     data = sample_data((50, 31), "int32", seed=51)
     path = array_dir / "c-abi.zarr"
     write_array(path, data, (8, 8), shards=(16, 16))
-    result = subprocess.run([str(programs["read_box"]), str(path), "3", "41", "5", "30"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [str(programs["read_box"]), str(path), "3", "41", "5", "30"], capture_output=True, text=True, check=True
+    )
     values = np.array([[int(v) for v in line.split()] for line in result.stdout.splitlines()])
     np.testing.assert_array_equal(values, data[3:41, 5:30])
 
@@ -144,15 +160,30 @@ def _skip_chunk_1_1(origin: tuple[int, ...]) -> bool:
 
 # name -> (data, write_array arguments, START:STOP ranges (none: the whole array), data type name)
 EXAMPLE_ARRAYS: dict[str, tuple[np.ndarray, dict[str, Any], list[str], str]] = {
-    "int32-sharded": (sample_data((50, 31), "int32", seed=61), {"chunks": (8, 8), "shards": (16, 16)},
-                      ["3:41", "5:30"], "int32"),
-    "float64-v2-whole": (sample_data((17, 9, 5), "float64", seed=62), {"chunks": (4, 4, 4), "zarr_format": 2},
-                         [], "<f8"),
-    "uint16-missing-chunk": (sample_data((20, 20), "uint16", seed=63),
-                             {"chunks": (6, 6), "fill_value": 7, "skip_chunks_where": _skip_chunk_1_1},
-                             ["2:15", "0:20"], "uint16"),
-    "big-endian-v2": (sample_data((30,), "int64", seed=64).astype(">i8"), {"chunks": (7,), "zarr_format": 2},
-                      ["2:19"], ">i8"),
+    "int32-sharded": (
+        sample_data((50, 31), "int32", seed=61),
+        {"chunks": (8, 8), "shards": (16, 16)},
+        ["3:41", "5:30"],
+        "int32",
+    ),
+    "float64-v2-whole": (
+        sample_data((17, 9, 5), "float64", seed=62),
+        {"chunks": (4, 4, 4), "zarr_format": 2},
+        [],
+        "<f8",
+    ),
+    "uint16-missing-chunk": (
+        sample_data((20, 20), "uint16", seed=63),
+        {"chunks": (6, 6), "fill_value": 7, "skip_chunks_where": _skip_chunk_1_1},
+        ["2:15", "0:20"],
+        "uint16",
+    ),
+    "big-endian-v2": (
+        sample_data((30,), "int64", seed=64).astype(">i8"),
+        {"chunks": (7,), "zarr_format": 2},
+        ["2:19"],
+        ">i8",
+    ),
     "empty-box": (sample_data((9, 8), "complex64", seed=65), {"chunks": (4, 4)}, ["5:5", "0:8"], "complex64"),
     "zero-dimensional": (sample_data((), "float32", seed=66), {"chunks": ()}, [], "float32"),
 }
@@ -198,8 +229,9 @@ def test_example_reports_errors(programs: dict[str, Path], array_dir: Path, tmp_
 def error_path_arrays(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The arrays tests/c/error_paths.c expects (its header comment lists them)."""
     root = tmp_path_factory.mktemp("error-paths")
-    write_array(root / "valid.zarr", sample_data((20, 12), "int32", seed=68), (8, 5),
-                compressors=[ZstdCodec(), Crc32cCodec()])
+    write_array(
+        root / "valid.zarr", sample_data((20, 12), "int32", seed=68), (8, 5), compressors=[ZstdCodec(), Crc32cCodec()]
+    )
     shutil.copytree(root / "valid.zarr", root / "damaged.zarr")
     chunk = root / "damaged.zarr" / "c" / "1" / "1"
     raw = chunk.read_bytes()

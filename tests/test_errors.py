@@ -14,9 +14,9 @@ import zarr
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
 import zarrs_cffi
+from conftest import sample_data, write_array
 from zarrs_cffi._library import check, ffi, lib
 from zarrs_cffi._selection import INDEX, INDICES, ORTHOGONAL, POINTWISE, SLICE, DimPlan, Plan
-from conftest import sample_data, write_array
 
 SHAPE = (20, 12)
 CHUNKS = (8, 5)
@@ -133,7 +133,10 @@ def _corrupt_chunk(path: Path, key: str, content: bytes | None) -> None:
     ("damage", "error"),
     [
         (lambda raw: raw[: len(raw) // 2], zarrs_cffi.DecodeError),
-        (lambda raw: bytes(np.random.default_rng(0).integers(0, 256, len(raw), dtype=np.uint8)), zarrs_cffi.DecodeError),
+        (
+            lambda raw: bytes(np.random.default_rng(0).integers(0, 256, len(raw), dtype=np.uint8)),
+            zarrs_cffi.DecodeError,
+        ),
         (lambda raw: raw[:-1] + bytes([raw[-1] ^ 0xFF]), zarrs_cffi.DecodeError),
         (lambda raw: b"", zarrs_cffi.DecodeError),
         (lambda raw: None, zarrs_cffi.StoreError),
@@ -178,7 +181,9 @@ def test_rejected_reads_leave_out_untouched(path: Path) -> None:
 
 def _native_read(array: zarrs_cffi.Array, plan: Plan, out: np.ndarray, out_len: int | None = None) -> int:
     selection, keepalive = plan.to_c()
-    status = lib.zcf_array_read(array._handle, selection, ffi.from_buffer(out), out.nbytes if out_len is None else out_len)
+    status = lib.zcf_array_read(
+        array._handle, selection, ffi.from_buffer(out), out.nbytes if out_len is None else out_len
+    )
     del keepalive
     return int(status)
 
@@ -247,4 +252,3 @@ def test_metadata_lying_about_shape(path: Path, data: np.ndarray) -> None:
     result = array[...]
     np.testing.assert_array_equal(result[:20], data)
     assert (result[24:] == 0).all()  # chunks that do not exist read as the fill value
-

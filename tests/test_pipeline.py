@@ -22,7 +22,7 @@ from zarr.storage import LocalStore, MemoryStore
 
 import zarrs_cffi
 from conftest import sample_data, write_array
-from test_read_selections import LAYOUTS, SELECTIONS, SHAPE
+from test_read_selections import LAYOUTS, SELECTIONS, write_layout
 from zarrs_cffi.pipeline import ZarrsCodecPipeline, stats
 
 PIPELINE = "zarrs_cffi.ZarrsCodecPipeline"
@@ -44,16 +44,8 @@ def select(z: zarr.Array, kind: str, selection: Any) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def layout_paths(array_dir: Path) -> dict[str, Path]:
-    paths = {}
-    for name, (zarr_format, chunks, dtype, kwargs) in LAYOUTS.items():
-        kwargs = dict(kwargs)
-        skip = kwargs.pop("skip", None)
-        fill_value = kwargs.pop("fill_value", None)
-        data = sample_data(SHAPE, np.dtype(dtype).newbyteorder("="), seed=len(name)).astype(dtype)
-        path = array_dir / f"pipeline-{name}.zarr"
-        write_array(path, data, chunks, zarr_format=zarr_format, fill_value=fill_value, skip_chunks_where=skip, **kwargs)
-        paths[name] = path
-    return paths
+    (array_dir / "pipeline").mkdir(exist_ok=True)
+    return {name: write_layout(array_dir / "pipeline", name)[1] for name in LAYOUTS}
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
@@ -220,7 +212,10 @@ def test_writes_match_zarrs_own_pipeline(tmp_path: Path, write_empty_chunks: boo
             z[...] = data
             z[3:17:2, 4] = 7
         stores[name] = path
-    ours, theirs = (sorted(p.relative_to(stores[n]).as_posix() for p in stores[n].rglob("*") if p.is_file()) for n in (PIPELINE, BATCHED))
+    ours, theirs = (
+        sorted(p.relative_to(stores[n]).as_posix() for p in stores[n].rglob("*") if p.is_file())
+        for n in (PIPELINE, BATCHED)
+    )
     assert ours == theirs
     for key in ours:
         assert (stores[PIPELINE] / key).read_bytes() == (stores[BATCHED] / key).read_bytes(), key
@@ -236,9 +231,15 @@ def test_nested_groups_and_arrays_at_the_store_root(tmp_path: Path) -> None:
     data = sample_data((9, 7), "uint32", seed=63)
     with pipeline(PIPELINE):
         root = zarr.open_group(str(tmp_path / "g.zarr"), mode="w")
-        nested = root.create_group("a").create_group("b").create_array("x", shape=data.shape, chunks=(4, 4), dtype=data.dtype)
+        nested = (
+            root.create_group("a")
+            .create_group("b")
+            .create_array("x", shape=data.shape, chunks=(4, 4), dtype=data.dtype)
+        )
         nested[...] = data
-        at_root = zarr.create_array(LocalStore(str(tmp_path / "root.zarr")), shape=data.shape, chunks=(4, 4), dtype=data.dtype)
+        at_root = zarr.create_array(
+            LocalStore(str(tmp_path / "root.zarr")), shape=data.shape, chunks=(4, 4), dtype=data.dtype
+        )
         at_root[...] = data
         native_before = stats.native
         np.testing.assert_array_equal(zarr.open_group(str(tmp_path / "g.zarr"), mode="r")["a/b/x"][1:, 1], data[1:, 1])

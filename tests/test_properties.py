@@ -112,8 +112,7 @@ def test_random_pointwise_selections(arrays: Any, data: st.DataObject) -> None:
     full, z, array = arrays[layout]
     num_points = data.draw(st.integers(1, 40))
     selection = tuple(
-        np.array(data.draw(st.lists(st.integers(-n, n - 1), min_size=num_points, max_size=num_points)))
-        for n in SHAPE
+        np.array(data.draw(st.lists(st.integers(-n, n - 1), min_size=num_points, max_size=num_points))) for n in SHAPE
     )
     expected = full[selection]
     result = array.vindex[selection]

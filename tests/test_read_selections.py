@@ -52,9 +52,7 @@ LAYOUTS: dict[str, tuple[int, tuple[int, ...], str, dict[str, Any]]] = {
         (16, 10),
         "int32",
         {
-            "serializer": ShardingCodec(
-                chunk_shape=(8, 5), codecs=[BytesCodec(), ZstdCodec()], index_location="start"
-            ),
+            "serializer": ShardingCodec(chunk_shape=(8, 5), codecs=[BytesCodec(), ZstdCodec()], index_location="start"),
             "compressors": None,
         },
     ),
@@ -150,18 +148,25 @@ def _selection_id(entry: tuple[str, Any]) -> str:
     return f"{kind}-{text[:60]}"
 
 
+def write_layout(directory: Path, name: str) -> tuple[zarr.Array, Path]:
+    """Writes the `LAYOUTS` entry `name` with zarr-python into `directory`."""
+    zarr_format, chunks, dtype, kwargs = LAYOUTS[name]
+    kwargs = dict(kwargs)
+    skip = kwargs.pop("skip", None)
+    fill_value = kwargs.pop("fill_value", None)
+    data = sample_data(SHAPE, np.dtype(dtype).newbyteorder("="), seed=len(name)).astype(dtype)
+    path = directory / f"{name}.zarr"
+    z = write_array(
+        path, data, chunks, zarr_format=zarr_format, fill_value=fill_value, skip_chunks_where=skip, **kwargs
+    )
+    return z, path
+
+
 @pytest.fixture(scope="module")
 def layout_arrays(array_dir: Path) -> dict[str, tuple[zarr.Array, zarrs_cffi.Array]]:
     arrays = {}
-    for name, (zarr_format, chunks, dtype, kwargs) in LAYOUTS.items():
-        kwargs = dict(kwargs)
-        skip = kwargs.pop("skip", None)
-        fill_value = kwargs.pop("fill_value", None)
-        data = sample_data(SHAPE, np.dtype(dtype).newbyteorder("="), seed=len(name)).astype(dtype)
-        path = array_dir / f"{name}.zarr"
-        z = write_array(
-            path, data, chunks, zarr_format=zarr_format, fill_value=fill_value, skip_chunks_where=skip, **kwargs
-        )
+    for name in LAYOUTS:
+        z, path = write_layout(array_dir, name)
         arrays[name] = (z, zarrs_cffi.open(path))
     return arrays
 
@@ -272,7 +277,9 @@ SHAPES: list[tuple[tuple[int, ...], tuple[int, ...]]] = [
 
 @pytest.mark.parametrize("zarr_format", [2, 3])
 @pytest.mark.parametrize(("shape", "chunks"), SHAPES, ids=[f"{s}-{c}" for s, c in SHAPES])
-def test_shapes_and_edge_chunks(array_dir: Path, shape: tuple[int, ...], chunks: tuple[int, ...], zarr_format: int) -> None:
+def test_shapes_and_edge_chunks(
+    array_dir: Path, shape: tuple[int, ...], chunks: tuple[int, ...], zarr_format: int
+) -> None:
     data = sample_data(shape, "int32", seed=6)
     path = array_dir / f"shape-{'x'.join(map(str, shape))}-{'x'.join(map(str, chunks))}-v{zarr_format}.zarr"
     z = write_array(path, data, chunks, zarr_format=zarr_format)

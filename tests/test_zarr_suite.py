@@ -55,8 +55,19 @@ def zarr_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("zarr-sdist")
     version = zarr.__version__
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         "-d", str(target), f"zarr=={version}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(target),
+            f"zarr=={version}",
+        ],
         check=True,
     )
     archive = next(target.glob("zarr-*.tar.gz"))
@@ -85,7 +96,9 @@ def run_zarr_tests(root: Path, *args: str) -> tuple[str, dict[str, int]]:
     ]  # fmt: skip
     result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     output = result.stdout + result.stderr
-    summary = next((line for line in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed|error)", line)), "")
+    summary = next(
+        (line for line in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed|error)", line)), ""
+    )
     print(f"zarr {zarr.__version__} {' '.join(args)}: {summary}")
     assert result.returncode == 0, output[-20000:]
     stats = {"native": 0, "fallback": 0, "unsupported": 0}

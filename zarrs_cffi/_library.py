@@ -10,9 +10,7 @@ from .errors import raise_for_status
 try:
     from ._ffi import ffi
 except ImportError as err:  # pragma: no cover - only in a broken checkout
-    raise ImportError(
-        "zarrs_cffi's cffi module is missing; build the package with `pip install -e .`"
-    ) from err
+    raise ImportError("zarrs_cffi's cffi module is missing; build the package with `pip install -e .`") from err
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

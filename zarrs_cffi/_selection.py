@@ -54,7 +54,7 @@ class Plan:
         while the native call runs."""
         keepalive: list[Any] = []
         dims = ffi.new("ZcfDimSelection[]", max(len(self.dims), 1))
-        for c_dim, dim in zip(dims, self.dims):
+        for c_dim, dim in zip(dims, self.dims, strict=False):  # `dims` has at least one entry
             c_dim.kind = dim.kind
             c_dim.start = dim.start
             c_dim.stop = dim.stop
@@ -118,7 +118,9 @@ def _expand_ellipsis(selection: Any, ndim: int) -> tuple[Any, ...]:
         fill = max(ndim - (len(selection) - 1), 0)
         selection = selection[:at] + (slice(None),) * fill + selection[at + 1 :]
     if len(selection) > ndim:
-        raise SelectionError(f"too many indices for array: array is {ndim}-dimensional, but {len(selection)} were indexed")
+        raise SelectionError(
+            f"too many indices for array: array is {ndim}-dimensional, but {len(selection)} were indexed"
+        )
     return selection + (slice(None),) * (ndim - len(selection))
 
 
@@ -152,7 +154,7 @@ def basic_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
     """Integers, slices (any non-zero step) and Ellipsis."""
     dims = []
     out_shape = []
-    for s, length in zip(_expand_ellipsis(selection, len(shape)), shape):
+    for s, length in zip(_expand_ellipsis(selection, len(shape)), shape, strict=True):
         if is_integer(s):
             dims.append(_integer_dim(s))
         elif isinstance(s, slice):
@@ -171,7 +173,7 @@ def orthogonal_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
     dims = []
     out_shape = []
     selection = _lists_to_arrays(_expand_ellipsis(_lists_to_arrays(_as_tuple(selection)), len(shape)))
-    for axis, (s, length) in enumerate(zip(selection, shape)):
+    for s, length in zip(selection, shape, strict=True):
         if is_integer(s):
             dims.append(_integer_dim(s))
             continue
@@ -231,7 +233,7 @@ def pointwise_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
 def block_plan(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Plan:
     """zarr's `blocks`: integers and step-1 slices over chunk indices; no dimension is dropped."""
     element_selection = []
-    for s, length, chunk in zip(_expand_ellipsis(selection, len(shape)), shape, chunks):
+    for s, length, chunk in zip(_expand_ellipsis(selection, len(shape)), shape, chunks, strict=True):
         num_blocks = math.ceil(length / chunk)
         if is_integer(s):
             block = int(s) + num_blocks if s < 0 else int(s)

@@ -191,7 +191,7 @@ class _Indexer:
         return self._array._read(self._planner(selection, self._array.shape))
 
 
-def open(path: str | os.PathLike[str]) -> Array:  # noqa: A001 - mirrors zarr.open
+def open(path: str | os.PathLike[str]) -> Array:
     """Opens the Zarr array in the directory ``path`` for reading."""
     return Array(path)
 

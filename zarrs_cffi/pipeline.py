@@ -126,7 +126,7 @@ class _NativeLayout:
         ndim = len(metadata.shape)
         try:
             documents = metadata.to_buffer_dict(default_buffer_prototype())
-        except Exception as err:  # noqa: BLE001 - any metadata zarr cannot serialise is zarr's to handle
+        except Exception as err:
             raise NativeUnavailable(f"cannot serialise the metadata: {err}") from err
         document = documents.get("zarr.json") or documents[".zarray"]
         origin_key = metadata.encode_chunk_key((0,) * ndim)
@@ -134,7 +134,11 @@ class _NativeLayout:
             separator = metadata.chunk_key_encoding.separator
             key_offset = 2
         else:
-            separator = metadata.dimension_separator if isinstance(metadata, ArrayV2Metadata) else metadata.chunk_key_encoding.separator
+            separator = (
+                metadata.dimension_separator
+                if isinstance(metadata, ArrayV2Metadata)
+                else metadata.chunk_key_encoding.separator
+            )
             key_offset = 0
         layout = cls(
             metadata_json=document.to_bytes().decode(),

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from zarr.storage import LocalStore
-
 from tests.test_codec_pipeline_suite import CodecPipelineTests
+from zarr.storage import LocalStore
 
 
 class TestZarrsCffiPipelineOnLocalStore(CodecPipelineTests):
