@@ -252,3 +252,28 @@ def test_metadata_lying_about_shape(path: Path, data: np.ndarray) -> None:
     result = array[...]
     np.testing.assert_array_equal(result[:20], data)
     assert (result[24:] == 0).all()  # chunks that do not exist read as the fill value
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_checksums_are_verified_on_partial_reads(tmp_path: Path, data: np.ndarray, zarr_format: int) -> None:
+    path = tmp_path / "checksummed.zarr"
+    if zarr_format == 3:
+        write_array(path, data, CHUNKS, compressors=[ZstdCodec(), Crc32cCodec()])
+        key = "c/1/1"
+    else:
+        write_array(path, data, CHUNKS, zarr_format=2, compressors=numcodecs.Fletcher32())
+        key = "1.1"
+    raw = bytearray((path / key).read_bytes())
+    raw[-1] ^= 0xFF  # only the stored checksum changes
+    (path / key).write_bytes(bytes(raw))
+    array = zarrs_cffi.open(path)
+    # One element, a strided part and a point of the damaged chunk all fail, not only whole-chunk reads.
+    for read in (lambda: array[9, 6], lambda: array[8:16:3, 5], lambda: array.vindex[[9], [6]]):
+        with pytest.raises(zarrs_cffi.DecodeError, match=key.replace(".", r"\.")):
+            read()
+    np.testing.assert_array_equal(array[:8], data[:8])
+    lib.zcf_set_validate_checksums(False)
+    try:
+        assert array[9, 6] == data[9, 6]
+    finally:
+        lib.zcf_set_validate_checksums(True)

@@ -24,7 +24,18 @@ pub struct OpenArray {
     /// Whether the metadata declares big-endian elements (only Zarr v2 dtypes carry a
     /// byte order); reads always produce native-endian bytes.
     pub declares_big_endian: bool,
+    /// Whether a checksum codec guards whole chunks. zarrs' partial decoders skip the
+    /// check, so such chunks are decoded whole when checksums are validated.
+    pub checksummed_chunks: bool,
 }
+
+const CHECKSUM_CODECS: [&str; 5] = [
+    "crc32c",
+    "adler32",
+    "fletcher32",
+    "numcodecs.adler32",
+    "numcodecs.fletcher32",
+];
 
 impl OpenArray {
     /// Opens the array whose metadata is stored at `path`.
@@ -60,6 +71,18 @@ impl OpenArray {
 
     fn new(path: &str, array: Array<FilesystemStore>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
+        let checksummed_chunks = match array.metadata() {
+            ArrayMetadata::V3(metadata) => metadata
+                .codecs
+                .iter()
+                .any(|codec| CHECKSUM_CODECS.contains(&codec.name())),
+            ArrayMetadata::V2(metadata) => metadata
+                .filters
+                .iter()
+                .flatten()
+                .chain(&metadata.compressor)
+                .any(|codec| CHECKSUM_CODECS.contains(&codec.id())),
+        };
         let (zarr_format, declares_big_endian, chunk_shape) = match array.metadata() {
             ArrayMetadata::V3(metadata) => {
                 let chunk_shape = (metadata.chunk_grid.name() == "regular")
@@ -90,6 +113,7 @@ impl OpenArray {
             chunk_shape,
             zarr_format,
             declares_big_endian,
+            checksummed_chunks,
         }
     }
 

@@ -209,7 +209,10 @@ impl<'a> ChunkReader<'a> {
         // output is one contiguous run: zarrs copies into a strided region element row by
         // element row through a slow generic iterator, so strided boxes are scattered
         // by `scatter` instead.
-        if let Some(runs) = runs.filter(|_| is_contiguous_box(&lens, out_extents)) {
+        let whole_chunk = lens == self.chunk_extent(&chunk);
+        let direct = is_contiguous_box(&lens, out_extents)
+            && (whole_chunk || !self.must_decode_whole_chunks());
+        if let Some(runs) = runs.filter(|_| direct) {
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
@@ -228,7 +231,14 @@ impl<'a> ChunkReader<'a> {
                 .retrieve_array_subset_into_opt(&array_box, (&mut view).into(), options)
                 .map_err(|err| self.chunk_error(&chunk, err));
         }
-        let bounds: Vec<(u64, u64)> = spans.iter().map(|span| span.part.bounds()).collect();
+        let bounds: Vec<(u64, u64)> = if self.must_decode_whole_chunks() {
+            self.chunk_extent(&chunk)
+                .iter()
+                .map(|&len| (0, len))
+                .collect()
+        } else {
+            spans.iter().map(|span| span.part.bounds()).collect()
+        };
         let ranges: Vec<_> = bounds
             .iter()
             .zip(&origin)
@@ -267,6 +277,10 @@ impl<'a> ChunkReader<'a> {
         if group.outs.is_empty() {
             return Ok(());
         }
+        if self.must_decode_whole_chunks() {
+            lo.fill(0);
+            hi = self.chunk_extent(&group.chunk);
+        }
         let ranges: Vec<_> = (0..ndim)
             .map(|axis| {
                 let origin = group.chunk[axis] * self.chunk_shape()[axis];
@@ -288,6 +302,22 @@ impl<'a> ChunkReader<'a> {
             self.write(out as usize * item, &decoded[src..src + item])?;
         }
         Ok(())
+    }
+
+    /// Whether chunks must be decoded whole so that their checksums are verified.
+    fn must_decode_whole_chunks(&self) -> bool {
+        self.array.checksummed_chunks && validate_checksums()
+    }
+
+    /// The extent of a chunk that lies inside the array (edge chunks are cut short).
+    fn chunk_extent(&self, chunk: &[u64]) -> Vec<u64> {
+        let shape = self.array.shape();
+        chunk
+            .iter()
+            .zip(self.chunk_shape())
+            .enumerate()
+            .map(|(axis, (index, len))| (*len).min(shape[axis] - index * len))
+            .collect()
     }
 
     /// Whether the chunk is absent from the store (and so reads as the fill value).
