@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def library_path() -> Path:
     """The path of the native library shipped inside the package."""
+    # The build names it like an extension module of the interpreter that built it.
+    own = PACKAGE_DIR / f"_native{sysconfig.get_config_var('EXT_SUFFIX') or '.so'}"
+    if own.exists():
+        return own
     candidates = sorted(
         path for pattern in ("_native*.so", "_native*.dylib", "_native*.pyd") for path in PACKAGE_DIR.glob(pattern)
     )
