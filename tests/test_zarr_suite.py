@@ -76,7 +76,7 @@ def zarr_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target / archive.name.removesuffix(".tar.gz")
 
 
-def run_zarr_tests(root: Path, *args: str) -> tuple[str, dict[str, int]]:
+def run_zarr_tests(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, dict[str, int]]:
     """Runs pytest on zarr's tests with the pipeline selected; returns the summary line and
     the pipeline's native/fallback read counts."""
     stats_dir = root / "pipeline-stats"
@@ -99,16 +99,18 @@ def run_zarr_tests(root: Path, *args: str) -> tuple[str, dict[str, int]]:
     summary = next(
         (line for line in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed|error)", line)), ""
     )
-    print(f"zarr {zarr.__version__} {' '.join(args)}: {summary}")
+    with capsys.disabled():  # the counts belong in CI's log
+        print(f"\nzarr {zarr.__version__} {' '.join(a for a in args if not a.startswith('--'))}: {summary}")
     assert result.returncode == 0, output[-20000:]
     stats = {"native": 0, "fallback": 0, "unsupported": 0}
     for process_stats in stats_dir.glob("*.json"):  # one file per pytest(-xdist) process
         for key, count in json.loads(process_stats.read_text()).items():
             stats[key] += count
-    print(
-        f"  pipeline reads: {stats['native']} native, {stats['fallback']} handed to zarr's pipeline, "
-        f"{stats['unsupported']} of arrays the engine cannot serve (other stores, data types, codecs)"
-    )
+    with capsys.disabled():
+        print(
+            f"  pipeline reads: {stats['native']} native, {stats['fallback']} handed to zarr's pipeline, "
+            f"{stats['unsupported']} of arrays the engine cannot serve (other stores, data types, codecs)"
+        )
     return summary, stats
 
 
@@ -120,14 +122,14 @@ def assert_mostly_native(stats: dict[str, int]) -> None:
     assert stats["native"] >= 10 * stats["fallback"], stats
 
 
-def test_zarr_suite_passes(zarr_sdist: Path) -> None:
+def test_zarr_suite_passes(zarr_sdist: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["tests", "-n", "2"]
     args += [f"--ignore={path}" for path in IGNORED]
     args += [f"--deselect={node}" for node in DESELECTED]
-    run_zarr_tests(zarr_sdist, *args)
+    run_zarr_tests(zarr_sdist, capsys, *args)
 
 
-def test_zarr_indexing_tests_on_localstore(zarr_sdist: Path) -> None:
+def test_zarr_indexing_tests_on_localstore(zarr_sdist: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = (zarr_sdist / "tests" / "test_indexing.py").read_text()
     in_memory = "return StorePath(await MemoryStore.open())"
     assert in_memory in source, "zarr's test_indexing.py no longer builds its store this way"
@@ -136,20 +138,20 @@ def test_zarr_indexing_tests_on_localstore(zarr_sdist: Path) -> None:
     future = "from __future__ import annotations\n"
     retargeted = retargeted.replace(future, future + imports, 1) if future in retargeted else imports + retargeted
     (zarr_sdist / "tests" / "test_indexing_localstore.py").write_text(retargeted)
-    _, stats = run_zarr_tests(zarr_sdist, "tests/test_indexing_localstore.py")
+    _, stats = run_zarr_tests(zarr_sdist, capsys, "tests/test_indexing_localstore.py")
     assert_mostly_native(stats)
 
 
-def test_zarr_property_tests_on_localstore(zarr_sdist: Path) -> None:
-    _, stats = run_zarr_tests(zarr_sdist, "tests/test_properties.py", "-n", "2")
+def test_zarr_property_tests_on_localstore(zarr_sdist: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, stats = run_zarr_tests(zarr_sdist, capsys, "tests/test_properties.py", "-n", "2")
     assert_mostly_native(stats)
 
 
-def test_zarr_codec_pipeline_suite_on_localstore(zarr_sdist: Path) -> None:
+def test_zarr_codec_pipeline_suite_on_localstore(zarr_sdist: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not (zarr_sdist / "tests" / "test_codec_pipeline_suite.py").exists():
         pytest.skip(f"zarr {zarr.__version__} has no shared codec pipeline suite")
     target = zarr_sdist / "tests" / "test_zarrs_cffi_pipeline_suite.py"
     target.write_text((HERE / "zarr_suite" / "test_codec_pipeline_localstore.py").read_text())
-    summary, stats = run_zarr_tests(zarr_sdist, str(target.relative_to(zarr_sdist)))
+    summary, stats = run_zarr_tests(zarr_sdist, capsys, str(target.relative_to(zarr_sdist)))
     assert "failed" not in summary
     assert_mostly_native(stats)
