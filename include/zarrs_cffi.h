@@ -204,6 +204,12 @@
 #define ZCF_MODE_POINTWISE 2
 
 /*
+ The most worker threads a pool may have: far beyond any useful count, low enough that
+ a mistaken value cannot make the process spawn threads until the system gives out.
+ */
+#define MAX_THREADS 1024
+
+/*
  An array opened from a local directory with `zcf_array_open`. Opaque: use it only
  through pointers, and release it with `zcf_array_free`.
  */
@@ -380,7 +386,8 @@ size_t zcf_last_error_message(char *buf, size_t buf_len);
 /*
  Sets the number of worker threads that later reads decode chunks on.
 
- - `num_threads`: the thread count; 0 restores the default, one per available core.
+ - `num_threads`: the thread count, at most 1024; 0 restores the default, one per
+   available core.
 
  The library starts its worker threads on the first read after this call. Reads
  already running finish on the threads they started with.
@@ -389,6 +396,7 @@ size_t zcf_last_error_message(char *buf, size_t buf_len);
  read.
 
  # Errors
+ - `ZCF_STATUS_INVALID_ARGUMENT`: more than 1024 threads; nothing changed.
  - `ZCF_STATUS_PANIC`: a bug inside the library was caught; nothing changed.
  */
 int32_t zcf_set_num_threads(size_t num_threads);

@@ -277,3 +277,13 @@ def test_checksums_are_verified_on_partial_reads(tmp_path: Path, data: np.ndarra
         assert array[9, 6] == data[9, 6]
     finally:
         lib.zcf_set_validate_checksums(True)
+
+
+@pytest.mark.parametrize("num_threads", [-1, 1025, 2**70, 1.5])
+def test_absurd_thread_counts_are_rejected(num_threads: object) -> None:
+    before = zarrs_cffi.get_num_threads()
+    with pytest.raises(ValueError, match="num_threads"):
+        zarrs_cffi.set_num_threads(num_threads)  # type: ignore[arg-type]
+    assert zarrs_cffi.get_num_threads() == before
+    assert lib.zcf_set_num_threads(100_000) == lib.ZCF_STATUS_INVALID_ARGUMENT
+    assert zarrs_cffi.get_num_threads() == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -208,9 +207,9 @@ def read_into(path: str | os.PathLike[str], selection: Any, out: npt.NDArray[Any
 
 def set_num_threads(num_threads: int) -> None:
     """Sets the native worker threads for later reads; 0 restores one per core."""
-    if not isinstance(num_threads, int) or num_threads < 0:
-        raise ValueError(f"num_threads must be a non-negative integer, got {num_threads!r}")
-    check(lib.zcf_set_num_threads(min(num_threads, sys.maxsize)))
+    if not isinstance(num_threads, int) or not 0 <= num_threads <= 1024:
+        raise ValueError(f"num_threads must be an integer from 0 to 1024, got {num_threads!r}")
+    check(lib.zcf_set_num_threads(num_threads))
 
 
 def get_num_threads() -> int:

@@ -301,7 +301,8 @@ pub unsafe extern "C" fn zcf_last_error_message(buf: *mut c_char, buf_len: usize
 
 /// Sets the number of worker threads that later reads decode chunks on.
 ///
-/// - `num_threads`: the thread count; 0 restores the default, one per available core.
+/// - `num_threads`: the thread count, at most 1024; 0 restores the default, one per
+///   available core.
 ///
 /// The library starts its worker threads on the first read after this call. Reads
 /// already running finish on the threads they started with.
@@ -310,13 +311,11 @@ pub unsafe extern "C" fn zcf_last_error_message(buf: *mut c_char, buf_len: usize
 /// read.
 ///
 /// # Errors
+/// - `ZCF_STATUS_INVALID_ARGUMENT`: more than 1024 threads; nothing changed.
 /// - `ZCF_STATUS_PANIC`: a bug inside the library was caught; nothing changed.
 #[unsafe(no_mangle)]
 pub extern "C" fn zcf_set_num_threads(num_threads: usize) -> i32 {
-    guard(|| {
-        pool::set_num_threads(num_threads);
-        Ok(())
-    })
+    guard(|| pool::set_num_threads(num_threads))
 }
 
 /// Returns the number of worker threads reads use: the value set with

@@ -33,12 +33,22 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The most worker threads a pool may have: far beyond any useful count, low enough that
+/// a mistaken value cannot make the process spawn threads until the system gives out.
+pub const MAX_THREADS: usize = 1024;
+
 /// Sets the number of worker threads used by later reads; 0 restores the default
 /// (one per available core). Reads already running finish on the old pool.
-pub fn set_num_threads(threads: usize) {
+pub fn set_num_threads(threads: usize) -> Result<()> {
+    if threads > MAX_THREADS {
+        return Err(Error::invalid_argument(format!(
+            "{threads} worker threads requested; at most {MAX_THREADS} are allowed"
+        )));
+    }
     let mut state = state();
     state.requested = threads;
     state.pool = None;
+    Ok(())
 }
 
 /// The number of worker threads reads use.
@@ -89,10 +99,12 @@ mod tests {
 
     #[test]
     fn thread_count_follows_configuration() {
-        set_num_threads(3);
+        set_num_threads(3).unwrap();
+        assert_eq!(num_threads(), 3);
+        assert!(set_num_threads(MAX_THREADS + 1).is_err());
         assert_eq!(num_threads(), 3);
         assert_eq!(current().unwrap().current_num_threads(), 3);
-        set_num_threads(0);
+        set_num_threads(0).unwrap();
         assert_eq!(num_threads(), default_threads());
         assert_eq!(current().unwrap().current_num_threads(), default_threads());
     }

@@ -77,6 +77,8 @@ static void check_versions_and_messages(void) {
     record(zcf_get_num_threads() == 1, "zcf_set_num_threads(1) takes effect", "");
     expect("zcf_set_num_threads(0)", zcf_set_num_threads(0), ZCF_STATUS_OK, NULL);
     record(zcf_get_num_threads() >= 1, "zcf_set_num_threads(0) restores a default", "");
+    expect("zcf_set_num_threads(100000)", zcf_set_num_threads(100000), ZCF_STATUS_INVALID_ARGUMENT, "at most 1024");
+    record(zcf_get_num_threads() <= 1024, "a rejected thread count changes nothing", "");
 }
 
 static void check_open(const char *dir) {
