@@ -31,6 +31,17 @@ def make_array(path: Path, size: int, compressors: object) -> None:
         z[i : i + 64] = plane[None] + rng.integers(0, 64, (min(64, size - i), size, size), dtype=np.uint16)
 
 
+def parse_args(description: str, runs: int) -> argparse.Namespace:
+    """The options every benchmark script takes; creates the data directory."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/zarrs-cffi-bench"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    return args
+
+
 def median_seconds(read: object, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -41,12 +52,7 @@ def median_seconds(read: object, runs: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/zarrs-cffi-bench"))
-    args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__, runs=7)
     print(f"{args.size}^3 uint16 = {args.size**3 * 2 / 2**20:.0f} MiB, {args.runs} runs, zarr {zarr.__version__}")
     print("| layout | zarr-python (s) | zarrs_cffi.read (s) | speed-up |")
     print("| --- | --- | --- | --- |")

@@ -10,16 +10,14 @@ Reports medians of interleaved runs (page cache warm) and ratios to zarr's defau
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import itertools
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import zarr
-from full_read import make_array
+from full_read import make_array, parse_args
 from zarr.codecs import ZstdCodec
 
 PIPELINES = {
@@ -40,12 +38,7 @@ def read_chunk_by_chunk(path: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/zarrs-cffi-bench"))
-    args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = parse_args(__doc__, runs=5)
     pipelines = {name: path for name, path in PIPELINES.items() if importlib.util.find_spec(path.split(".")[0])}
     print(f"{args.size}^3 uint16, 64^3 chunks, {args.runs} runs, zarr {zarr.__version__}")
     print(

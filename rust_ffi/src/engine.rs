@@ -216,15 +216,15 @@ impl<'a> ChunkReader<'a> {
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
-                .map_err(|err| internal(&err))?;
+                .map_err(Error::internal)?;
             let out_box =
-                ArraySubset::new_with_start_shape(out_start, lens).map_err(|err| internal(&err))?;
+                ArraySubset::new_with_start_shape(out_start, lens).map_err(Error::internal)?;
             // SAFETY: every output position along every dimension belongs to exactly one
             // span, so the output boxes of different chunk tasks never overlap.
             let mut view = unsafe {
                 ArrayBytesFixedDisjointView::new(self.out, self.element.size, out_extents, out_box)
             }
-            .map_err(|err| internal(&err))?;
+            .map_err(Error::internal)?;
             return self
                 .array
                 .array
@@ -343,7 +343,7 @@ impl<'a> ChunkReader<'a> {
             .array
             .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
             .map_err(|err| self.chunk_error(chunk, err))?;
-        let bytes = bytes.into_fixed().map_err(|err| internal(&err))?;
+        let bytes = bytes.into_fixed().map_err(Error::internal)?;
         Ok(bytes.into_owned())
     }
 
@@ -430,10 +430,6 @@ impl<'a> ChunkReader<'a> {
         let key = self.array.array.chunk_key(chunk);
         Error::from_chunk_read(&self.array.path, key.as_str(), err)
     }
-}
-
-fn internal(err: &dyn std::fmt::Display) -> Error {
-    Error::internal(err)
 }
 
 /// Whether a box with side lengths `lens` inside a C-ordered array of shape `extents` is a
