@@ -150,6 +150,42 @@ def _integer_dim(x: Any) -> DimPlan:
     return DimPlan(INDEX, start=int(x))
 
 
+def box_selection(selection: Any, shape: tuple[int, ...]) -> tuple[list[int], list[int], tuple[int, ...]] | None:
+    """`(start, box shape, result shape)` when `selection` is one in-bounds Python int or
+    unit-step slice per dimension, or `...`: the commonest selection, read as a box without
+    building a plan (per-read Python time matters for small reads). Anything else,
+    including out-of-bounds integers (whose errors `basic_plan` reports), gives None.
+    """
+    if selection is Ellipsis:
+        selection = (slice(None),) * len(shape)
+    elif type(selection) is not tuple:
+        selection = (selection,)
+    if not shape or len(selection) != len(shape):
+        return None
+    start, box, result = [], [], []
+    for s, length in zip(selection, shape, strict=True):
+        if type(s) is int:
+            index = s + length if s < 0 else s
+            if not 0 <= index < length:
+                return None
+            start.append(index)
+            box.append(1)
+        elif (
+            type(s) is slice
+            and (s.step is None or s.step == 1)
+            and (s.start is None or type(s.start) is int)
+            and (s.stop is None or type(s.stop) is int)
+        ):
+            first, stop, _ = s.indices(length)
+            extent = max(stop - first, 0)
+            start.append(first)
+            box.append(extent)
+            result.append(extent)
+        else:
+            return None
+    return start, box, tuple(result)
+
+
 def basic_plan(selection: Any, shape: tuple[int, ...]) -> Plan:
     """Integers, slices (any non-zero step) and Ellipsis."""
     dims = []

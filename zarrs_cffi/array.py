@@ -122,6 +122,9 @@ class Array:
         return data if dtype is None else data.astype(dtype, copy=False)
 
     def __getitem__(self, selection: Any) -> npt.NDArray[Any]:
+        box = _selection.box_selection(selection, self._shape)
+        if box is not None:
+            return self._read_box(*box)
         return self._read(_selection.getitem_plan(selection, self._shape))
 
     @property
@@ -168,6 +171,15 @@ class Array:
     def _read(self, plan: Plan) -> npt.NDArray[Any]:
         out = np.empty(plan.shape, dtype=self._dtype.newbyteorder("="))
         self._read_native(plan, out)
+        if not self._dtype.isnative:
+            out.byteswap(inplace=True)
+            out = out.view(self._dtype)
+        return out
+
+    def _read_box(self, start: list[int], box: list[int], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+        out = np.empty(shape, dtype=self._dtype.newbyteorder("="))
+        buffer = ffi.from_buffer(out, require_writable=True)
+        check(lib.zcf_array_read_box(self._handle, start, box, len(box), buffer, out.nbytes))
         if not self._dtype.isnative:
             out.byteswap(inplace=True)
             out = out.view(self._dtype)

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zarrs::array::{Array, ArrayCreateError, ArrayMetadata};
+use zarrs::array::{Array, ArrayCreateError, ArrayMetadata, ArrayShardedExt};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::metadata::v2::{ArrayMetadataV2, DataTypeMetadataV2};
 use zarrs::metadata::v3::ArrayMetadataV3;
@@ -24,18 +24,37 @@ pub struct OpenArray {
     /// Whether the metadata declares big-endian elements (only Zarr v2 dtypes carry a
     /// byte order); reads always produce native-endian bytes.
     pub declares_big_endian: bool,
-    /// Whether a checksum codec guards whole chunks. zarrs' partial decoders skip the
-    /// check, so such chunks are decoded whole when checksums are validated.
-    pub checksummed_chunks: bool,
+    /// What reading part of a chunk costs; decides how the engine reads it.
+    pub access: ChunkAccess,
+    /// The shape of the inner chunks of a sharded array.
+    pub inner_chunk_shape: Option<Vec<u64>>,
 }
 
-const CHECKSUM_CODECS: [&str; 5] = [
-    "crc32c",
-    "adler32",
-    "fletcher32",
-    "numcodecs.adler32",
-    "numcodecs.fletcher32",
-];
+/// What reading part of a chunk costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkAccess {
+    /// Chunks are plain bytes: part of a chunk is read as byte ranges, one per
+    /// contiguous run of elements.
+    ByteRanges,
+    /// Chunks are shards: part of a shard reads and decodes only the inner chunks it
+    /// touches.
+    InnerChunks,
+    /// Chunks are compressed or checksummed: any part costs decoding the whole chunk.
+    /// (zarrs' partial decoders would also skip checksum validation.)
+    Whole,
+}
+
+impl ChunkAccess {
+    /// From the names of a chunk's codecs, in order (Zarr v3 `codecs`; the filters and
+    /// compressor of Zarr v2, which always end in an implicit `bytes`).
+    fn from_codec_names(names: &[&str]) -> Self {
+        match names {
+            [] | ["bytes"] => Self::ByteRanges,
+            [.., "sharding_indexed"] => Self::InnerChunks,
+            _ => Self::Whole,
+        }
+    }
+}
 
 impl OpenArray {
     /// Opens the array whose metadata is stored at `path`.
@@ -71,18 +90,20 @@ impl OpenArray {
 
     fn new(path: &str, array: Array<FilesystemStore>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
-        let checksummed_chunks = match array.metadata() {
-            ArrayMetadata::V3(metadata) => metadata
-                .codecs
-                .iter()
-                .any(|codec| CHECKSUM_CODECS.contains(&codec.name())),
+        let codec_names: Vec<&str> = match array.metadata() {
+            ArrayMetadata::V3(metadata) => metadata.codecs.iter().map(|c| c.name()).collect(),
             ArrayMetadata::V2(metadata) => metadata
                 .filters
                 .iter()
                 .flatten()
                 .chain(&metadata.compressor)
-                .any(|codec| CHECKSUM_CODECS.contains(&codec.id())),
+                .map(|c| c.id())
+                .collect(),
         };
+        let access = ChunkAccess::from_codec_names(&codec_names);
+        let inner_chunk_shape = array
+            .subchunk_shape()
+            .map(|shape| shape.iter().map(|len| len.get()).collect());
         let (zarr_format, declares_big_endian, chunk_shape) = match array.metadata() {
             ArrayMetadata::V3(metadata) => {
                 let chunk_shape = (metadata.chunk_grid.name() == "regular")
@@ -113,7 +134,8 @@ impl OpenArray {
             chunk_shape,
             zarr_format,
             declares_big_endian,
-            checksummed_chunks,
+            access,
+            inner_chunk_shape,
         }
     }
 

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use unsafe_cell_slice::UnsafeCellSlice;
 use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
 
-use crate::array::OpenArray;
+use crate::array::{ChunkAccess, OpenArray};
 use crate::data_type::ElementType;
 use crate::error::{Error, Result};
 use crate::plan::{
@@ -198,21 +198,18 @@ impl<'a> ChunkReader<'a> {
         options: &CodecOptions,
     ) -> Result<()> {
         let chunk: Vec<u64> = spans.iter().map(|span| span.chunk).collect();
-        let origin: Vec<u64> = chunk
-            .iter()
-            .zip(self.chunk_shape())
-            .map(|(index, len)| index * len)
-            .collect();
         let lens: Vec<u64> = spans.iter().map(|span| span.part.count()).collect();
+        let parts: Vec<&DimPart> = spans.iter().map(|span| &span.part).collect();
         let runs: Option<Vec<(u64, u64)>> = spans.iter().map(|span| span.part.as_run()).collect();
+        let whole_chunk = lens == self.chunk_extent(&chunk);
         // Decoding straight into the output pays off only when the chunk's part of the
         // output is one contiguous run: zarrs copies into a strided region element row by
-        // element row through a slow generic iterator, so strided boxes are scattered
-        // by `scatter` instead.
-        let whole_chunk = lens == self.chunk_extent(&chunk);
-        let direct = is_contiguous_box(&lens, out_extents)
-            && (whole_chunk || !self.must_decode_whole_chunks());
-        if let Some(runs) = runs.filter(|_| direct) {
+        // element row through a slow generic iterator, so other parts are scattered by
+        // `scatter` instead.
+        let direct = runs.filter(|_| is_contiguous_box(&lens, out_extents));
+        let partial = !whole_chunk && self.reads_part(&parts);
+        if let Some(runs) = direct.filter(|_| whole_chunk || partial) {
+            let origin = self.chunk_origin(&chunk);
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
@@ -231,24 +228,44 @@ impl<'a> ChunkReader<'a> {
                 .retrieve_array_subset_into_opt(&array_box, (&mut view).into(), options)
                 .map_err(|err| self.chunk_error(&chunk, err));
         }
-        let bounds: Vec<(u64, u64)> = if self.must_decode_whole_chunks() {
-            self.chunk_extent(&chunk)
+        if partial {
+            // Decode only the bounding box of the part.
+            let bounds: Vec<(u64, u64)> = parts.iter().map(|part| part.bounds()).collect();
+            let origin = self.chunk_origin(&chunk);
+            let ranges: Vec<_> = bounds
                 .iter()
-                .map(|&len| (0, len))
-                .collect()
-        } else {
-            spans.iter().map(|span| span.part.bounds()).collect()
-        };
-        let ranges: Vec<_> = bounds
-            .iter()
-            .zip(&origin)
-            .map(|(&(lo, hi), o)| o + lo..o + hi)
-            .collect();
-        let decoded = self.decode_box(&chunk, &ArraySubset::new_with_ranges(&ranges), options)?;
-        let lo: Vec<u64> = bounds.iter().map(|b| b.0).collect();
-        let box_shape: Vec<u64> = bounds.iter().map(|b| b.1 - b.0).collect();
-        let parts: Vec<&DimPart> = spans.iter().map(|span| &span.part).collect();
-        self.scatter(&decoded, &box_shape, &lo, &parts, out_extents)
+                .zip(&origin)
+                .map(|(&(lo, hi), o)| o + lo..o + hi)
+                .collect();
+            let decoded =
+                self.decode_box(&chunk, &ArraySubset::new_with_ranges(&ranges), options)?;
+            let lo: Vec<u64> = bounds.iter().map(|b| b.0).collect();
+            let box_shape: Vec<u64> = bounds.iter().map(|b| b.1 - b.0).collect();
+            return self.scatter(&decoded, &box_shape, &lo, &parts, out_extents);
+        }
+        let decoded = self.decode_chunk(&chunk, options)?;
+        let lo = vec![0; chunk.len()];
+        self.scatter(&decoded, self.chunk_shape(), &lo, &parts, out_extents)
+    }
+
+    /// Whether to read just a part of a chunk rather than decode all of it: always for
+    /// shards (only the inner chunks touched are read), never for compressed chunks, and
+    /// for plain bytes while the part is a few byte ranges (each range costs a read).
+    fn reads_part(&self, parts: &[&DimPart]) -> bool {
+        match self.array.access {
+            ChunkAccess::InnerChunks => true,
+            ChunkAccess::Whole => false,
+            ChunkAccess::ByteRanges => {
+                byte_runs(parts, self.chunk_shape()) <= self.max_byte_ranges()
+            }
+        }
+    }
+
+    /// Above this many byte ranges, one read of the whole chunk is cheaper (a range
+    /// costs a system call; copying 8 KiB costs about as much).
+    fn max_byte_ranges(&self) -> u64 {
+        let chunk_bytes = self.chunk_shape().iter().product::<u64>() * self.element.size as u64;
+        (chunk_bytes / 8192).max(16)
     }
 
     fn read_points(&self, groups: &[PointGroup]) -> Result<()> {
@@ -258,55 +275,118 @@ impl<'a> ChunkReader<'a> {
             .try_for_each(|group| self.read_point_group(group, &options))
     }
 
-    /// Decodes the bounding box of a chunk's points once and copies each point out.
+    /// Reads the points of one chunk: only the points (byte ranges, or the inner chunks
+    /// holding them) where that is cheaper, otherwise by decoding the whole chunk.
     fn read_point_group(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
         let ndim = self.array.shape().len();
         let item = self.element.size;
-        let mut lo = vec![u64::MAX; ndim];
-        let mut hi = vec![0u64; ndim];
-        for point in group
-            .coords
-            .chunks_exact(ndim.max(1))
-            .take(group.outs.len())
-        {
-            for axis in 0..ndim {
-                lo[axis] = lo[axis].min(point[axis]);
-                hi[axis] = hi[axis].max(point[axis] + 1);
-            }
-        }
-        if group.outs.is_empty() {
+        let count = group.outs.len();
+        if count == 0 {
             return Ok(());
         }
-        if self.must_decode_whole_chunks() {
-            lo.fill(0);
-            hi = self.chunk_extent(&group.chunk);
+        let points = group.coords.chunks_exact(ndim.max(1)).take(count);
+        match self.array.access {
+            ChunkAccess::InnerChunks if ndim > 0 => {
+                return self.read_points_by_inner_chunk(group, options);
+            }
+            ChunkAccess::ByteRanges if ndim > 0 && count as u64 <= self.max_byte_ranges() => {
+                let indexer: Vec<Vec<u64>> = points.map(<[u64]>::to_vec).collect();
+                let decoded = self
+                    .array
+                    .array
+                    .partial_decoder_opt(&group.chunk, options)
+                    .and_then(|decoder| {
+                        let bytes = decoder.partial_decode(&indexer, options)?;
+                        Ok(bytes.into_owned())
+                    })
+                    .map_err(|err| self.chunk_error(&group.chunk, err))?;
+                let decoded = decoded.into_fixed().map_err(Error::internal)?;
+                if decoded.len() != count * item {
+                    return Err(Error::internal("a partial decode returned the wrong size"));
+                }
+                for (value, &out) in decoded.chunks_exact(item).zip(&group.outs) {
+                    self.write(out as usize * item, value)?;
+                }
+                return Ok(());
+            }
+            _ => {}
         }
-        let ranges: Vec<_> = (0..ndim)
-            .map(|axis| {
-                let origin = group.chunk[axis] * self.chunk_shape()[axis];
-                origin + lo[axis]..origin + hi[axis]
-            })
-            .collect();
-        let decoded = self.decode_box(
-            &group.chunk,
-            &ArraySubset::new_with_ranges(&ranges),
-            options,
-        )?;
-        let box_shape: Vec<u64> = (0..ndim).map(|axis| hi[axis] - lo[axis]).collect();
-        let strides = c_strides(&box_shape, item);
-        for (point, &out) in group.outs.iter().enumerate() {
-            let coords = &group.coords[point * ndim..(point + 1) * ndim];
-            let src: usize = (0..ndim)
-                .map(|axis| (coords[axis] - lo[axis]) as usize * strides[axis])
+        let decoded = self.decode_chunk(&group.chunk, options)?;
+        let strides = c_strides(self.chunk_shape(), item);
+        for (coords, &out) in points.zip(&group.outs) {
+            let src: usize = coords
+                .iter()
+                .zip(&strides)
+                .map(|(&c, &stride)| c as usize * stride)
                 .sum();
-            self.write(out as usize * item, &decoded[src..src + item])?;
+            let value = decoded
+                .get(src..src + item)
+                .ok_or_else(|| Error::internal("a decoded chunk is shorter than its shape"))?;
+            self.write(out as usize * item, value)?;
         }
         Ok(())
     }
 
-    /// Whether chunks must be decoded whole so that their checksums are verified.
-    fn must_decode_whole_chunks(&self) -> bool {
-        self.array.checksummed_chunks && validate_checksums()
+    /// Reads the points of one shard: its index once, then per inner chunk holding
+    /// points the bounding box of those points. (zarrs' own point-list decode of a
+    /// shard fails on inner chunks absent from the shard.)
+    fn read_points_by_inner_chunk(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
+        let ndim = self.array.shape().len();
+        let item = self.element.size;
+        let inner = self
+            .array
+            .inner_chunk_shape
+            .as_deref()
+            .ok_or_else(|| Error::internal("a sharded array without an inner chunk shape"))?;
+        let point = |i: usize| &group.coords[i * ndim..(i + 1) * ndim];
+        let inner_chunk =
+            |i: usize| -> Vec<u64> { point(i).iter().zip(inner).map(|(c, len)| c / len).collect() };
+        let decoder = self
+            .array
+            .array
+            .partial_decoder_opt(&group.chunk, options)
+            .map_err(|err| self.chunk_error(&group.chunk, err))?;
+        let mut order: Vec<usize> = (0..group.outs.len()).collect();
+        order.sort_by_cached_key(|&i| inner_chunk(i));
+        for run in order.chunk_by(|&a, &b| inner_chunk(a) == inner_chunk(b)) {
+            let mut lo = vec![u64::MAX; ndim];
+            let mut hi = vec![0u64; ndim];
+            for &i in run {
+                for (axis, &c) in point(i).iter().enumerate() {
+                    lo[axis] = lo[axis].min(c);
+                    hi[axis] = hi[axis].max(c + 1);
+                }
+            }
+            let ranges: Vec<_> = lo.iter().zip(&hi).map(|(&l, &h)| l..h).collect();
+            let decoded = decoder
+                .partial_decode(&ArraySubset::new_with_ranges(&ranges), options)
+                .map_err(|err| self.chunk_error(&group.chunk, err.into()))?
+                .into_owned()
+                .into_fixed()
+                .map_err(Error::internal)?;
+            let box_shape: Vec<u64> = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
+            let strides = c_strides(&box_shape, item);
+            for &i in run {
+                let src: usize = (0..ndim)
+                    .map(|axis| (point(i)[axis] - lo[axis]) as usize * strides[axis])
+                    .sum();
+                let out = group.outs[i] as usize * item;
+                let value = decoded
+                    .get(src..src + item)
+                    .ok_or_else(|| Error::internal("a partial decode returned too few bytes"))?;
+                self.write(out, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The array coordinates of a chunk's first element.
+    fn chunk_origin(&self, chunk: &[u64]) -> Vec<u64> {
+        chunk
+            .iter()
+            .zip(self.chunk_shape())
+            .map(|(index, len)| index * len)
+            .collect()
     }
 
     /// The extent of a chunk that lies inside the array (edge chunks are cut short).
@@ -343,8 +423,18 @@ impl<'a> ChunkReader<'a> {
             .array
             .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
             .map_err(|err| self.chunk_error(chunk, err))?;
-        let bytes = bytes.into_fixed().map_err(Error::internal)?;
-        Ok(bytes.into_owned())
+        Ok(bytes.into_fixed().map_err(Error::internal)?.into_owned())
+    }
+
+    /// Decodes a whole chunk, in its full shape (edge chunks included), checksums
+    /// verified when enabled.
+    fn decode_chunk(&self, chunk: &[u64], options: &CodecOptions) -> Result<Vec<u8>> {
+        let bytes = self
+            .array
+            .array
+            .retrieve_chunk_opt::<ArrayBytes<'static>>(chunk, options)
+            .map_err(|err| self.chunk_error(chunk, err))?;
+        Ok(bytes.into_fixed().map_err(Error::internal)?.into_owned())
     }
 
     /// Copies the selected elements of a decoded box (starting at in-chunk `lo`) to their
@@ -442,6 +532,24 @@ fn is_contiguous_box(lens: &[u64], extents: &[u64]) -> bool {
     }
 }
 
+/// How many contiguous byte runs of a chunk (C order, extents `chunk_shape`) a part
+/// covers, at most: trailing dimensions selected whole merge into one run.
+fn byte_runs(parts: &[&DimPart], chunk_shape: &[u64]) -> u64 {
+    let mut runs = 1u64;
+    let mut merging = true;
+    for (part, &extent) in parts.iter().zip(chunk_shape).rev() {
+        let is_run = part.as_run().is_some();
+        if merging && is_run && part.count() == extent {
+            continue;
+        }
+        if !(merging && is_run) {
+            runs = runs.saturating_mul(part.count());
+        }
+        merging = false;
+    }
+    runs
+}
+
 fn c_strides(shape: &[u64], item: usize) -> Vec<usize> {
     let mut strides = vec![item; shape.len()];
     for axis in (0..shape.len().saturating_sub(1)).rev() {
@@ -458,6 +566,7 @@ mod tests {
     use zarrs::filesystem::FilesystemStore;
 
     use super::*;
+    use crate::array::ChunkAccess;
     use crate::error::{ZCF_STATUS_BUFFER_MISMATCH, ZCF_STATUS_OUT_OF_BOUNDS};
     use crate::plan::DimSelection;
 
@@ -581,6 +690,104 @@ mod tests {
         let err = read_into(&array, &Selection::all(&SHAPE), &mut short).unwrap_err();
         assert_eq!(err.status, ZCF_STATUS_BUFFER_MISMATCH);
         assert!(short.iter().all(|&b| b == 0xAA));
+    }
+
+    #[test]
+    fn points_in_absent_inner_chunks_read_the_fill_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+        let array = ArrayBuilder::new(vec![8, 8], [8, 8], data_type::int32(), -7i32)
+            .subchunk_shape(Some(vec![2, 2]))
+            .build(store, "/")
+            .unwrap();
+        array.store_metadata().unwrap();
+        // Only the inner chunk at (0, 0) is stored; the shard exists.
+        array
+            .store_array_subset(&ArraySubset::new_with_ranges(&[0..2, 0..2]), vec![1i32, 2, 3, 4])
+            .unwrap();
+        let array = OpenArray::open(dir.path().to_str().unwrap()).unwrap();
+        let (rows, cols) = ([1i64, 5, 0, 7, 1], [1i64, 5, 1, 0, 0]);
+        let selection = Selection {
+            mode: Mode::Pointwise,
+            dims: vec![DimSelection::Indices(&rows), DimSelection::Indices(&cols)],
+        };
+        assert_eq!(read(&array, &selection, 5).unwrap(), [4, -7, 2, -7, 3]);
+    }
+
+    #[test]
+    fn every_access_strategy_reads_the_same_values() {
+        // Plain bytes (byte ranges), compressed (whole chunks) and sharded (inner chunks).
+        let layouts: [(Option<Vec<u64>>, bool); 3] =
+            [(None, false), (None, true), (Some(vec![2, 3, 5]), false)];
+        for (subchunks, compressed) in layouts {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+            let mut builder =
+                ArrayBuilder::new(SHAPE.to_vec(), [4, 6, 5], data_type::int32(), 0i32);
+            builder.subchunk_shape(subchunks.clone());
+            if compressed {
+                builder.bytes_to_bytes_codecs(vec![Arc::new(
+                    zarrs::array::codec::ZstdCodec::new(1, false),
+                )]);
+            }
+            let written = builder.build(store, "/").unwrap();
+            written.store_metadata().unwrap();
+            written
+                .store_array_subset(&written.subset_all(), (0..990).collect::<Vec<i32>>())
+                .unwrap();
+            let array = OpenArray::open(dir.path().to_str().unwrap()).unwrap();
+            let expected_access = match (&subchunks, compressed) {
+                (Some(_), _) => ChunkAccess::InnerChunks,
+                (None, true) => ChunkAccess::Whole,
+                (None, false) => ChunkAccess::ByteRanges,
+            };
+            assert_eq!(array.access, expected_access);
+
+            // A strided box, a point list and a full read.
+            let selection = orthogonal(vec![
+                DimSelection::Slice { start: 1, stop: 9, step: 3 },
+                DimSelection::Slice { start: 0, stop: 10, step: 1 },
+                DimSelection::Slice { start: 2, stop: 9, step: 2 },
+            ]);
+            let got = read(&array, &selection, 3 * 10 * 4).unwrap();
+            let mut expected = Vec::new();
+            for i in [1, 4, 7] {
+                for j in 0..10 {
+                    for k in [2, 4, 6, 8] {
+                        expected.push(value(i, j, k));
+                    }
+                }
+            }
+            assert_eq!(got, expected);
+            let (i, j, k) = ([8i64, 0, 4, 8], [9i64, 0, 3, 9], [10i64, 0, 5, 10]);
+            let points = Selection {
+                mode: Mode::Pointwise,
+                dims: vec![
+                    DimSelection::Indices(&i),
+                    DimSelection::Indices(&j),
+                    DimSelection::Indices(&k),
+                ],
+            };
+            let want = [value(8, 9, 10), 0, value(4, 3, 5), value(8, 9, 10)];
+            assert_eq!(read(&array, &points, 4).unwrap(), want);
+            let whole = read(&array, &Selection::all(&SHAPE), 990).unwrap();
+            assert_eq!(whole, (0..990).collect::<Vec<i32>>());
+        }
+    }
+
+    #[test]
+    fn byte_runs_merge_trailing_whole_dimensions() {
+        let run = |first, len| DimPart::Progression { first, step: 1, len, out_start: 0 };
+        let strided = DimPart::Progression { first: 0, step: 2, len: 3, out_start: 0 };
+        let chunk = [4, 6, 5];
+        // Whole chunk: one run.
+        assert_eq!(byte_runs(&[&run(0, 4), &run(0, 6), &run(0, 5)], &chunk), 1);
+        // Whole rows of two planes: one run per plane.
+        assert_eq!(byte_runs(&[&run(1, 2), &run(2, 3), &run(0, 5)], &chunk), 2);
+        // Part rows: one run per row.
+        assert_eq!(byte_runs(&[&run(1, 2), &run(2, 3), &run(1, 3)], &chunk), 6);
+        // A strided last dimension: one run per element.
+        assert_eq!(byte_runs(&[&run(1, 2), &run(2, 3), &strided], &chunk), 18);
     }
 
     #[test]

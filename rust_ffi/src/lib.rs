@@ -11,3 +11,9 @@ pub mod error;
 pub mod ffi;
 pub mod plan;
 pub mod pool;
+
+/// Reads allocate and free chunk-sized buffers (encoded bytes, decoded chunks) at a high
+/// rate from many threads; the system allocator returns such blocks to the kernel and
+/// pays page faults to get them back on every chunk. mimalloc keeps them for reuse.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
