@@ -164,6 +164,26 @@ def test_configuration_reaches_the_engine(tmp_path: Path) -> None:
     assert zarrs_cffi.get_num_threads() == os.cpu_count()
 
 
+def test_unset_thread_configuration_keeps_set_num_threads(layout_paths: dict[str, Path]) -> None:
+    # In a fresh process (the first pipeline read is what used to reset the count): a count
+    # set directly, e.g. by a dask worker plugin, survives reads while zarr's
+    # `threading.max_workers` is unset, and the configuration still wins once set.
+    script = (
+        "import zarr, zarrs_cffi\n"
+        "zarrs_cffi.set_num_threads(3)\n"
+        f"zarr.config.set({{'codec_pipeline.path': {PIPELINE!r}}})\n"
+        f"z = zarr.open_array({str(layout_paths['v3-sharded'])!r}, mode='r')\n"
+        "z[...]\n"
+        "print(zarrs_cffi.get_num_threads())\n"
+        "with zarr.config.set({'threading.max_workers': 2}):\n"
+        "    z[...]\n"
+        "    print(zarrs_cffi.get_num_threads())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZARR_")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["3", "2"]
+
+
 def test_pickling_and_equality(layout_paths: dict[str, Path]) -> None:
     with pipeline(PIPELINE):
         z = zarr.open_array(str(layout_paths["v3-zstd"]), mode="r")

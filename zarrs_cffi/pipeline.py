@@ -380,7 +380,10 @@ class ZarrsCodecPipeline(CodecPipeline):
         return tuple(GetResult(status="missing" if flag else "present") for flag in missing)
 
 
-_applied: dict[str, Any] = {}
+# Starts at the engine's own defaults, so that while zarr's configuration leaves a setting
+# unset, a direct `zarrs_cffi.set_num_threads` call (e.g. in a dask worker plugin) stays in
+# effect instead of being reset by the first read.
+_applied: dict[str, Any] = {"workers": 0, "checksums": True}
 
 
 def _apply_config() -> None:
