@@ -118,12 +118,14 @@ def test_dask_threaded_scheduler(sharded: tuple[np.ndarray, str]) -> None:
     assert native >= 2 * x.npartitions and (fallback, unsupported) == (0, 0)
 
 
-def test_dask_from_a_store(sharded: tuple[np.ndarray, str]) -> None:
+@pytest.mark.parametrize("opened", ["path", "LocalStore"])
+def test_dask_from_a_path_or_store(sharded: tuple[np.ndarray, str], opened: str) -> None:
     da = pytest.importorskip("dask.array")
     data, path = sharded
     before = counts()
     with pipeline(PIPELINE):
-        x = da.from_zarr(LocalStore(path, read_only=True))
+        # For a path, dask opens an FsspecStore over the local file system.
+        x = da.from_zarr(path if opened == "path" else LocalStore(path, read_only=True))
     # The array (and its pipeline) was opened when the graph was built: computing later,
     # outside the configuration, still reads natively.
     np.testing.assert_array_equal(x[3:17, ::3].compute(scheduler="threads"), data[3:17, ::3])

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import zarr
 from zarr.codecs import Crc32cCodec, ZstdCodec
-from zarr.storage import LocalStore, MemoryStore
+from zarr.storage import FsspecStore, LocalStore, MemoryStore
 
 import zarrs_cffi
 from conftest import sample_data, write_array
@@ -140,6 +140,21 @@ def test_unsupported_arrays_fall_back_unless_strict(tmp_path: Path) -> None:
             zarr.open_array(str(tmp_path / "s.zarr"))
         with pytest.raises(zarrs_cffi.StrictModeError, match="LocalStore"):
             zarr.create_array(MemoryStore(), shape=(4,), dtype="int8", chunks=(2,))
+
+
+def test_fsspec_store_over_local_files_reads_natively(layout_paths: dict[str, Path]) -> None:
+    # What dask.array.from_zarr opens for a path.
+    path = str(layout_paths["v3-sharded"])
+    with pipeline(BATCHED):
+        expected = zarr.open_array(path, mode="r")[...]
+    with pipeline(PIPELINE, **{"codec_pipeline.strict": True}):
+        z = zarr.open_array(FsspecStore.from_url(f"file://{path}", read_only=True), mode="r")
+        native_before = stats.native
+        np.testing.assert_array_equal(z[...], expected)
+        assert stats.native == native_before + 1
+        # Other file systems are not local directories.
+        with pytest.raises(zarrs_cffi.StrictModeError, match="FsspecStore"):
+            zarr.create_array(FsspecStore.from_url("memory://fsspec.zarr"), shape=(4,), dtype="int8", chunks=(2,))
 
 
 def test_configuration_reaches_the_engine(tmp_path: Path) -> None:
