@@ -7,8 +7,9 @@ a CSR `X`, and a dask reduction (`da.from_zarr(...).sum(axis=0)`, dask chunks = 
 threaded scheduler) over a zstd-compressed sharded 3-D float32 array. Pipelines: zarr's
 default (BatchedCodecPipeline), zarrs-python (PyPI `zarrs`, skipped when not installed)
 and zarrs_cffi.ZarrsCodecPipeline. Every round starts one fresh process per pipeline, in
-turn (interleaved), which runs each workload once untimed and once timed; the table shows
-medians over rounds (page cache warm) and ratios. `--json` writes every timing.
+turn (interleaved), which runs each workload once untimed, then times it 3 times and keeps
+the median (small reads are noisy); the table shows medians over rounds (page cache warm)
+and ratios. `--json` writes every timing.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def write_stores(directory: Path, size: dict[str, Any]) -> dict[str, str]:
 
 
 def run_workloads(pipeline: str, paths: dict[str, str]) -> dict[str, Any]:
-    """In a fresh process: each workload once to warm up, then once timed, under `pipeline`."""
+    """In a fresh process: each workload once to warm up, then the median of 3 timed runs, under `pipeline`."""
     import anndata as ad
     import dask.array as da
     import numpy as np
@@ -109,9 +110,12 @@ def run_workloads(pipeline: str, paths: dict[str, str]) -> dict[str, Any]:
     times, checksums = {}, {}
     for name, (workload, path) in workloads.items():
         checksums[name] = workload(path)
-        start = time.perf_counter()
-        workload(path)
-        times[name] = time.perf_counter() - start
+        timed = []
+        for _ in range(3):
+            start = time.perf_counter()
+            workload(path)
+            timed.append(time.perf_counter() - start)
+        times[name] = statistics.median(timed)
     native = None
     if pipeline.startswith("zarrs_cffi"):
         from zarrs_cffi.pipeline import stats
