@@ -148,6 +148,16 @@ def _open_in_worker(path: str) -> tuple[str, float]:
     return type(z._async_array.codec_pipeline).__name__, float(z[2:9].sum(dtype=np.float64))
 
 
+def _read_pickled_array(z: zarr.Array) -> tuple[float, int]:
+    """Runs in a worker: reads an array that arrived pickled, while the worker's own
+    configuration selects zarr's pipeline; returns the sum and the native reads it took."""
+    from zarrs_cffi.pipeline import stats
+
+    with zarr.config.set({"codec_pipeline.path": BATCHED}):
+        before = stats.native
+        return float(z[...].sum(dtype=np.float64)), stats.native - before
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
@@ -189,6 +199,15 @@ def test_distributed_workers_open_arrays_under_the_pipeline(client: Any, sharded
     name, total = client.submit(_open_in_worker, path, pure=False).result()
     assert name == "ZarrsCodecPipeline"
     np.testing.assert_allclose(total, data[2:9].sum(dtype=np.float64), rtol=1e-9)
+
+
+def test_distributed_arrays_carry_their_pipeline(client: Any, sharded: tuple[np.ndarray, str]) -> None:
+    data, path = sharded
+    with pipeline(PIPELINE):
+        z = zarr.open_array(path, mode="r")
+    total, native_reads = client.submit(_read_pickled_array, z, pure=False).result()
+    np.testing.assert_allclose(total, data.sum(dtype=np.float64), rtol=1e-12)
+    assert native_reads == 1
 
 
 # --- xarray ----------------------------------------------------------------------------------
