@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import zarr
 from zarr.codecs import Crc32cCodec, ZstdCodec
-from zarr.storage import LocalStore, MemoryStore
+from zarr.storage import FsspecStore, LocalStore, MemoryStore
 
 import zarrs_cffi
 from conftest import sample_data, write_array
@@ -142,6 +142,21 @@ def test_unsupported_arrays_fall_back_unless_strict(tmp_path: Path) -> None:
             zarr.create_array(MemoryStore(), shape=(4,), dtype="int8", chunks=(2,))
 
 
+def test_fsspec_store_over_local_files_reads_natively(layout_paths: dict[str, Path]) -> None:
+    # What dask.array.from_zarr opens for a path.
+    path = str(layout_paths["v3-sharded"])
+    with pipeline(BATCHED):
+        expected = zarr.open_array(path, mode="r")[...]
+    with pipeline(PIPELINE, **{"codec_pipeline.strict": True}):
+        z = zarr.open_array(FsspecStore.from_url(f"file://{path}", read_only=True), mode="r")
+        native_before = stats.native
+        np.testing.assert_array_equal(z[...], expected)
+        assert stats.native == native_before + 1
+        # Other file systems are not local directories.
+        with pytest.raises(zarrs_cffi.StrictModeError, match="FsspecStore"):
+            zarr.create_array(FsspecStore.from_url("memory://fsspec.zarr"), shape=(4,), dtype="int8", chunks=(2,))
+
+
 def test_configuration_reaches_the_engine(tmp_path: Path) -> None:
     data = sample_data((16, 16), "float64", seed=61)
     path = tmp_path / "crc.zarr"
@@ -162,6 +177,26 @@ def test_configuration_reaches_the_engine(tmp_path: Path) -> None:
         with pipeline(PIPELINE):
             zarr.open_array(str(path), mode="r")[15, 15]  # an intact chunk; restores the engine defaults
     assert zarrs_cffi.get_num_threads() == os.cpu_count()
+
+
+def test_unset_thread_configuration_keeps_set_num_threads(layout_paths: dict[str, Path]) -> None:
+    # In a fresh process (the first pipeline read is what used to reset the count): a count
+    # set directly, e.g. by a dask worker plugin, survives reads while zarr's
+    # `threading.max_workers` is unset, and the configuration still wins once set.
+    script = (
+        "import zarr, zarrs_cffi\n"
+        "zarrs_cffi.set_num_threads(3)\n"
+        f"zarr.config.set({{'codec_pipeline.path': {PIPELINE!r}}})\n"
+        f"z = zarr.open_array({str(layout_paths['v3-sharded'])!r}, mode='r')\n"
+        "z[...]\n"
+        "print(zarrs_cffi.get_num_threads())\n"
+        "with zarr.config.set({'threading.max_workers': 2}):\n"
+        "    z[...]\n"
+        "    print(zarrs_cffi.get_num_threads())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZARR_")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["3", "2"]
 
 
 def test_pickling_and_equality(layout_paths: dict[str, Path]) -> None:

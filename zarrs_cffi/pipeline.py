@@ -3,10 +3,11 @@
 Select it with ``zarr.config.set({"codec_pipeline.path": "zarrs_cffi.ZarrsCodecPipeline"})``
 or the environment variable ``ZARR_CODEC_PIPELINE__PATH=zarrs_cffi.ZarrsCodecPipeline``.
 
-Reads from a ``LocalStore`` hand zarr's per-chunk projections to the engine in one native
-call per read. Everything else (writes, other stores, data types or codecs the engine
-cannot read) goes through zarr's own ``BatchedCodecPipeline``, unless the configuration
-key ``codec_pipeline.strict`` is true, in which case it raises instead.
+Reads from a local directory (a ``LocalStore``, or an ``FsspecStore`` over fsspec's local
+file system) hand zarr's per-chunk projections to the engine in one native call per read.
+Everything else (writes, other stores, data types or codecs the engine cannot read) goes
+through zarr's own ``BatchedCodecPipeline``, unless the configuration key
+``codec_pipeline.strict`` is true, in which case it raises instead.
 
 Configuration keys read by this pipeline:
 
@@ -31,7 +32,7 @@ from zarr.core.array_spec import ArrayConfig, ArraySpec
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.codec_pipeline import BatchedCodecPipeline
 from zarr.core.metadata import ArrayV2Metadata, ArrayV3Metadata
-from zarr.storage import LocalStore
+from zarr.storage import FsspecStore, LocalStore
 
 from ._library import check, ffi, lib
 from ._selection import INDEX, INDICES, ORTHOGONAL, POINTWISE, SLICE
@@ -80,6 +81,23 @@ def _strict() -> bool:
     return bool(zarr.config.get("codec_pipeline.strict", False))
 
 
+def _local_root(store: Any) -> str | None:
+    """The directory whose files are the store's keys, or None for other stores.
+
+    Exactly these types: subclasses and wrappers may change how keys map to files. The
+    fsspec case is what `dask.array.from_zarr` opens for a path.
+    """
+    if type(store) is LocalStore:
+        return str(store.root)
+    if type(store) is FsspecStore:
+        from fsspec.implementations.local import LocalFileSystem
+
+        # zarr wraps a synchronous file system such as the local one to make it async.
+        if type(getattr(store.fs, "sync_fs", store.fs)) is LocalFileSystem:
+            return str(store.path)
+    return None
+
+
 def _fallback_pipeline(metadata: ArrayV2Metadata | ArrayV3Metadata) -> BatchedCodecPipeline:
     """What zarr builds with its default pipeline for this metadata."""
     if isinstance(metadata, ArrayV3Metadata):
@@ -115,9 +133,9 @@ class _NativeLayout:
 
     @classmethod
     def of(cls, metadata: ArrayV2Metadata | ArrayV3Metadata, store: Any) -> _NativeLayout:
-        # Exactly LocalStore: subclasses and wrappers may change how keys map to files.
-        if type(store) is not LocalStore:
-            raise NativeUnavailable(f"store {type(store).__name__} is not a LocalStore")
+        store_root = _local_root(store)
+        if store_root is None:
+            raise NativeUnavailable(f"store {type(store).__name__} is not a LocalStore or a local FsspecStore")
         dtype = metadata.dtype.to_native_dtype()
         if dtype.kind not in "biufc" or dtype.fields is not None:
             raise NativeUnavailable(f"data type {dtype} is not read natively")
@@ -142,7 +160,7 @@ class _NativeLayout:
             key_offset = 0
         layout = cls(
             metadata_json=document.to_bytes().decode(),
-            store_root=str(store.root),
+            store_root=store_root,
             ndim=ndim,
             key_parts=origin_key.count("/") + 1,
             key_offset=key_offset,
@@ -322,8 +340,8 @@ class ZarrsCodecPipeline(CodecPipeline):
         paths = []
         for byte_getter, *_ in batch:
             store = getattr(byte_getter, "store", None)
-            if type(store) is not LocalStore or str(store.root) != self.native.store_root:
-                raise NativeUnavailable("a chunk is not in the array's LocalStore")
+            if _local_root(store) != self.native.store_root:
+                raise NativeUnavailable("a chunk is not in the array's store")
             paths.append(byte_getter.path)
         directory, chunks = self.native.array_dir_and_chunks(paths)
         array = self._arrays.get(directory)
@@ -380,7 +398,10 @@ class ZarrsCodecPipeline(CodecPipeline):
         return tuple(GetResult(status="missing" if flag else "present") for flag in missing)
 
 
-_applied: dict[str, Any] = {}
+# Starts at the engine's own defaults, so that while zarr's configuration leaves a setting
+# unset, a direct `zarrs_cffi.set_num_threads` call (e.g. in a dask worker plugin) stays in
+# effect instead of being reset by the first read.
+_applied: dict[str, Any] = {"workers": 0, "checksums": True}
 
 
 def _apply_config() -> None:
