@@ -86,10 +86,12 @@ def _selections(geo: dict) -> dict:
     shape = np.array(geo["volume"]["shape"])
     box = int(min(40, shape[0] // 2))
     rows = geo["matrix"]["shape"][0]
+    # Tiny data sets (smoke runs) draw a tenth of the boxes and points.
+    scale = 1 if shape[0] >= 128 else 10
     return {
         "box": box,
-        "boxes": rng.integers(0, shape - box + 1, (200, 3)).tolist(),
-        "points": rng.integers(0, shape, (2000, 3)).tolist(),
+        "boxes": rng.integers(0, shape - box + 1, (200 // scale, 3)).tolist(),
+        "points": rng.integers(0, shape, (2000 // scale, 3)).tolist(),
         "rows": np.sort(rng.choice(rows, min(500, rows // 2), replace=False)).tolist(),
         "stride": 4,
     }

@@ -34,14 +34,18 @@ CRATE = HERE.parent / "rust_ffi"
 RUST = "zarrs (Rust)"
 PEERS = ("zarr", "zarr-fused", "zarrs-python", "tensorstore")
 PIPELINE, DIRECT = "zarrs_cffi pipeline", "zarrs_cffi direct"
-SCENARIO_TITLES = {
-    "whole": "whole array",
-    "chunks": "chunk by chunk",
-    "boxes": "200 random boxes",
-    "points": "2000 single elements",
-    "rows": "500 sorted rows (oindex)",
-    "strided": "strided [::4]",
-}
+
+
+def scenario_titles(plan: dict) -> dict[str, str]:
+    edge = plan["box"]
+    return {
+        "whole": "whole array",
+        "chunks": "chunk by chunk",
+        "boxes": f"{len(plan['boxes'])} random {edge}³ boxes",
+        "points": f"{len(plan['points'])} single elements",
+        "rows": f"{len(plan['rows'])} sorted rows (oindex)",
+        "strided": f"strided [::{plan['stride']}]",
+    }
 
 
 def available_readers() -> list[str]:
@@ -112,7 +116,9 @@ def ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.2f}×" if numerator and denominator else "–"
 
 
-def tables(medians: dict, memory: dict, readers: list[str], layouts: list[str], scenarios: list[str]) -> str:
+def tables(
+    medians: dict, memory: dict, readers: list[str], layouts: list[str], scenarios: list[str], titles: dict
+) -> str:
     peers = [r for r in readers if r in PEERS]
     lines = ["Medians in milliseconds; ratios above 1 mean zarrs_cffi is faster.", ""]
     lines.append(
@@ -127,7 +133,7 @@ def tables(medians: dict, memory: dict, readers: list[str], layouts: list[str], 
             best = min(peers, key=row.__getitem__) if peers else None
             cells = " | ".join(f"{row[r] * 1e3:.1f}" for r in readers)
             lines.append(
-                f"| {layout} | {SCENARIO_TITLES[scenario]} | {cells} | {best or '–'} | "
+                f"| {layout} | {titles[scenario]} | {cells} | {best or '–'} | "
                 f"{ratio(row.get(best), row.get(DIRECT))} | {ratio(row.get('zarrs-python'), row.get(PIPELINE))} | "
                 f"{ratio(row.get('zarr'), row.get(PIPELINE))} | {ratio(row.get(DIRECT), row.get(RUST))} |"
             )
@@ -147,7 +153,9 @@ def tables(medians: dict, memory: dict, readers: list[str], layouts: list[str], 
     return "\n".join(lines) + "\n"
 
 
-def chart(medians: dict, readers: list[str], layouts: list[str], scenarios: list[str], path: Path) -> None:
+def chart(
+    medians: dict, readers: list[str], layouts: list[str], scenarios: list[str], titles: dict, path: Path
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,7 +170,7 @@ def chart(medians: dict, readers: list[str], layouts: list[str], scenarios: list
         ax.set_yscale("log")
         ax.axhline(1, color="black", linewidth=0.6)
         ax.set_xticks(
-            [x + width * (len(readers) - 1) / 2 for x in range(len(scenarios))], [SCENARIO_TITLES[s] for s in scenarios]
+            [x + width * (len(readers) - 1) / 2 for x in range(len(scenarios))], [titles[s] for s in scenarios]
         )
         ax.set_ylabel("speed-up vs zarr")
         ax.set_title(layout)
@@ -224,7 +232,8 @@ def main() -> None:
         r: {lay: {s: statistics.median(v) for s, v in by_s.items()} for lay, by_s in by_l.items()}
         for r, by_l in samples.items()
     }
-    table = tables(medians, memory if "whole" in scenarios else {}, readers, layouts, scenarios)
+    titles = scenario_titles(json.loads((data / "selections.json").read_text()))
+    table = tables(medians, memory if "whole" in scenarios else {}, readers, layouts, scenarios, titles)
 
     args.out.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -248,7 +257,7 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     (args.out / "table.md").write_text(table)
     if "zarr" in readers and importlib.util.find_spec("matplotlib"):
-        chart(medians, readers, layouts, scenarios, args.out / "chart.png")
+        chart(medians, readers, layouts, scenarios, titles, args.out / "chart.png")
     print(table)
     if mismatches:
         sys.exit("values differ from " + readers[0] + "'s: " + "; ".join(mismatches))
