@@ -207,6 +207,9 @@ impl<'a> ChunkReader<'a> {
         // element row through a slow generic iterator, so other parts are scattered by
         // `scatter` instead.
         let direct = runs.filter(|_| is_contiguous_box(&lens, out_extents));
+        if self.array.access == ChunkAccess::InnerChunks {
+            return self.read_shard_part(&chunk, &parts, out_extents, options);
+        }
         let partial = !whole_chunk && self.reads_part(&parts);
         if let Some(runs) = direct.filter(|_| whole_chunk || partial) {
             let origin = self.chunk_origin(&chunk);
@@ -246,6 +249,62 @@ impl<'a> ChunkReader<'a> {
         let decoded = self.decode_chunk(&chunk, options)?;
         let lo = vec![0; chunk.len()];
         self.scatter(&decoded, self.chunk_shape(), &lo, &parts, out_extents)
+    }
+
+    /// Reads part of a shard inner chunk by inner chunk: the shard index once, then every
+    /// inner chunk the part touches decoded whole, in parallel, and its selected
+    /// elements copied out. (Decoding a shard into a strided output region through zarrs
+    /// copies element rows through a slow generic iterator.)
+    fn read_shard_part(
+        &self,
+        chunk: &[u64],
+        parts: &[&DimPart],
+        out_extents: &[u64],
+        options: &CodecOptions,
+    ) -> Result<()> {
+        let inner = self.inner_chunk_shape()?;
+        let decoder = self
+            .array
+            .array
+            .partial_decoder_opt(chunk, options)
+            .map_err(|err| self.chunk_error(chunk, err))?;
+        let splits: Vec<Vec<(u64, DimPart)>> = parts
+            .iter()
+            .zip(inner)
+            .map(|(part, &len)| part.split_by(len))
+            .collect();
+        let counts: Vec<usize> = splits.iter().map(Vec::len).collect();
+        let num_inner = counts.iter().product::<usize>();
+        let inner_options = Self::codec_options(num_inner.max(rayon::current_num_threads()));
+        let lo = vec![0; inner.len()];
+        (0..num_inner).into_par_iter().try_for_each(|task| {
+            let mut rest = task;
+            let mut origin = vec![0; inner.len()];
+            let mut inner_parts: Vec<&DimPart> = Vec::with_capacity(inner.len());
+            for axis in (0..inner.len()).rev() {
+                let (block, part) = &splits[axis][rest % counts[axis]];
+                rest /= counts[axis];
+                origin[axis] = block * inner[axis];
+                inner_parts.push(part);
+            }
+            inner_parts.reverse();
+            let subset = ArraySubset::new_with_start_shape(origin, inner.to_vec())
+                .map_err(Error::internal)?;
+            let decoded = decoder
+                .partial_decode(&subset, &inner_options)
+                .map_err(|err| self.chunk_error(chunk, err.into()))?
+                .into_owned()
+                .into_fixed()
+                .map_err(Error::internal)?;
+            self.scatter(&decoded, inner, &lo, &inner_parts, out_extents)
+        })
+    }
+
+    fn inner_chunk_shape(&self) -> Result<&[u64]> {
+        self.array
+            .inner_chunk_shape
+            .as_deref()
+            .ok_or_else(|| Error::internal("a sharded array without an inner chunk shape"))
     }
 
     /// Whether to read just a part of a chunk rather than decode all of it: always for

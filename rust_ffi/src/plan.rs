@@ -272,6 +272,24 @@ impl DimPart {
         }
     }
 
+    /// Splits the part among consecutive blocks of `block_len` indices (the inner chunks
+    /// of a shard): `(block index, the part within that block, indices relative to its
+    /// start)` for every block the part touches, in block order.
+    pub fn split_by(&self, block_len: u64) -> Vec<(u64, DimPart)> {
+        let mut blocks: std::collections::BTreeMap<u64, Vec<(u64, u64)>> = Default::default();
+        self.for_each(|index, out| {
+            let block = index / block_len;
+            blocks
+                .entry(block)
+                .or_default()
+                .push((index - block * block_len, out));
+        });
+        blocks
+            .into_iter()
+            .map(|(block, pairs)| (block, compress_pairs(pairs)))
+            .collect()
+    }
+
     /// Calls `f(in-chunk index, output position)` for every selected element, in order.
     pub fn for_each(&self, mut f: impl FnMut(u64, u64)) {
         match self {
@@ -977,5 +995,27 @@ mod tests {
         assert_eq!(groups[0].coords, [0, 0, 1, 1]);
         assert_eq!(groups[1].outs, [3]);
         assert_eq!(groups[2].coords, [3, 3]);
+    }
+
+    #[test]
+    fn parts_split_into_the_blocks_they_touch() {
+        let part = DimPart::Progression { first: 3, step: 2, len: 5, out_start: 10 };
+        // indices 3 5 7 9 11 in blocks of 4: [3] [5 7] [9 11]
+        assert_eq!(
+            part.split_by(4),
+            vec![
+                (0, DimPart::Progression { first: 3, step: 1, len: 1, out_start: 10 }),
+                (1, DimPart::Progression { first: 1, step: 2, len: 2, out_start: 11 }),
+                (2, DimPart::Progression { first: 1, step: 2, len: 2, out_start: 13 }),
+            ]
+        );
+        let scattered = DimPart::Scattered(vec![(6, 0), (1, 1), (7, 2), (6, 3)]);
+        assert_eq!(
+            scattered.split_by(4),
+            vec![
+                (0, DimPart::Progression { first: 1, step: 1, len: 1, out_start: 1 }),
+                (1, DimPart::Scattered(vec![(2, 0), (3, 2), (2, 3)])),
+            ]
+        );
     }
 }
