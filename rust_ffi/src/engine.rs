@@ -225,11 +225,13 @@ impl<'a> ChunkReader<'a> {
                 ArrayBytesFixedDisjointView::new(self.out, self.element.size, out_extents, out_box)
             }
             .map_err(Error::internal)?;
-            return self
-                .array
-                .array
-                .retrieve_array_subset_into_opt(&array_box, (&mut view).into(), options)
-                .map_err(|err| self.chunk_error(&chunk, err));
+            return self.decode_guarded(&chunk, || {
+                self.array.array.retrieve_array_subset_into_opt(
+                    &array_box,
+                    (&mut view).into(),
+                    options,
+                )
+            });
         }
         let bounds: Vec<(u64, u64)> = if self.must_decode_whole_chunks() {
             self.chunk_extent(&chunk)
@@ -338,11 +340,11 @@ impl<'a> ChunkReader<'a> {
         array_box: &ArraySubset,
         options: &CodecOptions,
     ) -> Result<Vec<u8>> {
-        let bytes = self
-            .array
-            .array
-            .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
-            .map_err(|err| self.chunk_error(chunk, err))?;
+        let bytes = self.decode_guarded(chunk, || {
+            self.array
+                .array
+                .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
+        })?;
         let bytes = bytes.into_fixed().map_err(Error::internal)?;
         Ok(bytes.into_owned())
     }
@@ -424,6 +426,36 @@ impl<'a> ChunkReader<'a> {
             .ok_or_else(|| Error::internal("write past the end of the output buffer"))?;
         target.copy_from_slice(bytes);
         Ok(())
+    }
+
+    /// Runs a zarrs read of `chunk` and names the chunk in its errors. Some corrupt data
+    /// makes zarrs panic rather than fail (a shard index entry whose offset plus length
+    /// overflows); that is a corrupt chunk too, reported as such.
+    fn decode_guarded<T>(
+        &self,
+        chunk: &[u64],
+        read: impl FnOnce() -> std::result::Result<T, zarrs::array::ArrayError>,
+    ) -> Result<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+            Ok(result) => result.map_err(|err| self.chunk_error(chunk, err)),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let key = self.array.array.chunk_key(chunk);
+                Err(Error::new(
+                    crate::error::ZCF_STATUS_DECODE,
+                    format!(
+                        "cannot read chunk '{}' of the Zarr array at '{}': the chunk is corrupt \
+                         (decoding failed: {detail})",
+                        key.as_str(),
+                        self.array.path
+                    ),
+                ))
+            }
+        }
     }
 
     fn chunk_error(&self, chunk: &[u64], err: zarrs::array::ArrayError) -> Error {
