@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -166,6 +167,10 @@ class Array:
         return out
 
     def _read(self, plan: Plan) -> npt.NDArray[Any]:
+        # Python integers do not overflow: an absurd result size is caught here, before numpy
+        # is asked for the memory.
+        if math.prod(plan.shape) * self._dtype.itemsize > np.iinfo(np.intp).max:
+            raise OutputError(f"a result of shape {plan.shape} and dtype {self._dtype} is too large to allocate")
         out = np.empty(plan.shape, dtype=self._dtype.newbyteorder("="))
         self._read_native(plan, out)
         if not self._dtype.isnative:
