@@ -15,6 +15,8 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from zarr.codecs import BytesCodec, Crc32cCodec, ShardingCodec, ZstdCodec
 
 import zarrs_cffi
@@ -256,7 +258,7 @@ def test_float_and_nan_indices_are_index_errors(stored: Path, reader: str, selec
         target[selection]
 
 
-def test_huge_index_arrays_fail_before_reading(stored: Path) -> None:
+def test_huge_index_arrays_fail_before_reading(stored: Path, data: np.ndarray) -> None:
     array = zarrs_cffi.open(stored)
     # Out-of-bounds entries at the end of millions of valid ones.
     rows = np.zeros(4_000_000, dtype=np.int64)
@@ -269,6 +271,11 @@ def test_huge_index_arrays_fail_before_reading(stored: Path) -> None:
         array.oindex[np.array([2**63 + 5], dtype=np.uint64), 0]
     with pytest.raises(zarrs_cffi.BoundsError):
         array.oindex[np.array([-(2**63)]), 0]
+    # Python integers beyond int64 (this raised OverflowError while building the plan).
+    for index in (2**63, -(2**63) - 1, 10**30):
+        with pytest.raises(zarrs_cffi.BoundsError, match="out of bounds"):
+            array[index, 0]
+    np.testing.assert_array_equal(array[1 :: 2**63, :: -(2**70)], data[1 :: 2**63, :: -(2**70)])
     # A huge valid index array reads correctly.
     rows[-1] = 15
     assert array.oindex[rows, 3].shape == (4_000_000,)
@@ -290,3 +297,60 @@ def test_out_of_wrong_kind_is_rejected_before_writing(stored: Path) -> None:
         array.read_into(..., sentinel.reshape(-1))
     with pytest.raises(TypeError):
         array.read_into(..., sentinel.tolist())  # type: ignore[arg-type]
+
+
+def _hostile_items() -> st.SearchStrategy[Any]:
+    """Selection items of every kind a caller might pass, most of them wrong."""
+    huge = st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**64, 10**30])
+    ints = st.integers(-20, 20) | huge
+    floats = st.sampled_from([np.nan, np.inf, -np.inf, 1.5, 2.0, -0.0])
+    bounds = st.none() | ints | floats
+    arrays = st.one_of(
+        st.lists(st.integers(-20, 20) | st.sampled_from([2**63 - 1, -(2**63)]), max_size=5).map(
+            lambda v: np.array(v, dtype=np.int64)
+        ),
+        st.lists(st.integers(0, 2**64 - 1), max_size=4).map(lambda v: np.array(v, dtype=np.uint64)),
+        st.lists(st.booleans(), max_size=20).map(np.array),
+        st.lists(floats, max_size=4).map(lambda v: np.array(v, dtype=np.float64)),
+        st.just(np.zeros((2, 2), dtype=np.int64)),
+    )
+    return st.one_of(
+        ints,
+        floats,
+        st.builds(slice, bounds, bounds, bounds),
+        st.lists(ints | floats, max_size=4),
+        arrays,
+        st.sampled_from([Ellipsis, None, "x", True, b"0", 1j]),
+    )
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    reader=st.sampled_from(["getitem", "oindex", "vindex", "blocks", "read_into"]),
+    items=st.lists(_hostile_items(), max_size=4),
+    as_tuple=st.booleans(),
+)
+def test_hostile_selections_raise_index_errors_or_read_correctly(
+    stored: Path, data: np.ndarray, reader: str, items: list[Any], as_tuple: bool
+) -> None:
+    array = zarrs_cffi.open(stored)
+    selection = tuple(items) if as_tuple or len(items) != 1 else items[0]
+    out = None
+    if reader == "read_into":
+        try:
+            out = np.full(np.empty(SHAPE, dtype=np.int8)[selection].shape, -1, dtype=data.dtype)
+        except (IndexError, TypeError, ValueError, OverflowError):
+            out = np.full(3, -1, dtype=data.dtype)  # numpy refuses it: any `out` will do
+    try:
+        if out is not None:
+            result = array.read_into(selection, out)
+        else:
+            result = (array if reader == "getitem" else getattr(array, reader))[selection]
+    except zarrs_cffi.ZarrsCffiError as err:
+        # Refused with one of this library's exceptions (all of them IndexError, TypeError
+        # or ValueError too); the process lives on.
+        event(f"refused: {type(err).__name__}")
+        return
+    event("read")
+    assert result.dtype == data.dtype
+    assert np.isin(result, data).all()  # every value read is a stored value
