@@ -447,6 +447,7 @@ fn random_plans_are_rejected_or_read_exactly() {
             }
         }
     });
+    eprintln!("random plans: {successes} of them read values");
     // The generator must reach the read itself, not only the argument checks.
     assert!(
         successes * 10 >= iterations(),
