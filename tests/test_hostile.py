@@ -21,6 +21,7 @@ from zarr.codecs import BytesCodec, Crc32cCodec, ShardingCodec, ZstdCodec
 
 import zarrs_cffi
 from conftest import sample_data, write_array
+from zarrs_cffi._library import ffi, lib
 
 SHAPE = (16, 12)
 CHUNKS = (8, 6)
@@ -354,3 +355,38 @@ def test_hostile_selections_raise_index_errors_or_read_correctly(
     event("read")
     assert result.dtype == data.dtype
     assert np.isin(result, data).all()  # every value read is a stored value
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize(("damage", "error"), [("empty", zarrs_cffi.DecodeError), ("directory", zarrs_cffi.StoreError)])
+def test_empty_and_directory_chunks_through_both_apis(
+    tmp_path: Path, data: np.ndarray, zarr_format: int, damage: str, error: type
+) -> None:
+    path = tmp_path / "damaged.zarr"
+    write_array(path, data, CHUNKS, zarr_format=zarr_format, fill_value=0)
+    key = "c/1/1" if zarr_format == 3 else "1.1"
+    if damage == "empty":
+        (path / key).write_bytes(b"")
+    else:
+        (path / key).unlink()
+        (path / key).mkdir()
+    _both_apis_fail(path, error, key, data)
+
+
+def test_chunk_reads_with_overflowing_counts_return_statuses(stored: Path) -> None:
+    array = zarrs_cffi.open(stored)
+    out = np.full(4, -1, dtype=np.int32)
+    reads = ffi.new("ZcfChunkReads*")
+    reads.mode = lib.ZCF_MODE_ORTHOGONAL
+    reads.out_ndim = 1
+    shape = ffi.new("uint64_t[1]", [4])
+    reads.out_shape = shape
+    # num_chunks * ndim overflows: refused before any pointer is followed.
+    reads.num_chunks = 2**63 + 1
+    status = lib.zcf_array_read_chunks(array._handle, reads, ffi.from_buffer(out), out.nbytes, ffi.NULL)
+    assert status == lib.ZCF_STATUS_INVALID_SELECTION
+    # A plausible count with NULL arrays behind it.
+    reads.num_chunks = 3
+    status = lib.zcf_array_read_chunks(array._handle, reads, ffi.from_buffer(out), out.nbytes, ffi.NULL)
+    assert status == lib.ZCF_STATUS_NULL_POINTER
+    assert (out == -1).all()
