@@ -37,6 +37,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// cbindgen:ignore
 unsafe extern "C" {
     fn pthread_atfork(
         prepare: Option<unsafe extern "C" fn()>,
