@@ -37,7 +37,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// cbindgen:ignore
+// From libc; kept out of the C header by `cbindgen.toml`.
 unsafe extern "C" {
     fn pthread_atfork(
         prepare: Option<unsafe extern "C" fn()>,
