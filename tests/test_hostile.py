@@ -115,7 +115,7 @@ def test_broken_shard_index(tmp_path: Path, data: np.ndarray, case: str) -> None
             assert not index_checksum
 
 
-WRONG_SIZE: dict[str, tuple[Any, int, Callable[[np.ndarray], bytes]]] = {
+WRONG_SIZE: dict[str, tuple[int, Any, Callable[[np.ndarray], bytes]]] = {
     # (zarr format, compressors, what the chunk file holds instead of its 8x6 int32 values)
     "uncompressed-short": (3, None, lambda c: c.tobytes()[:-4]),
     "uncompressed-long": (3, None, lambda c: c.tobytes() + b"\0\0\0\0"),
