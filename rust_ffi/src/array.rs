@@ -9,14 +9,14 @@ use zarrs::metadata::v3::ArrayMetadataV3;
 
 use crate::data_type::ElementType;
 use crate::error::{Error, Result, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO};
-use crate::store::CheckedFilesystemStore;
+use crate::store::DirectoryStore;
 
 /// An opened Zarr array (v2 or v3) on the local filesystem.
 ///
 /// Opening parses the metadata once; reads through the same `OpenArray` reuse it.
 pub struct OpenArray {
     pub path: String,
-    pub array: Array<CheckedFilesystemStore>,
+    pub array: Array<DirectoryStore>,
     /// `None` when the data type cannot be read by the engine.
     pub element: Option<ElementType>,
     /// The regular chunk shape, or `None` for other chunk grids.
@@ -71,7 +71,7 @@ impl OpenArray {
         ))
     }
 
-    fn new(path: &str, array: Array<CheckedFilesystemStore>) -> Self {
+    fn new(path: &str, array: Array<DirectoryStore>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
         let checksummed_chunks = match array.metadata() {
             ArrayMetadata::V3(metadata) => metadata.codecs.iter().any(|codec| {
@@ -172,21 +172,22 @@ fn guards_with_checksum(codec: &serde_json::Value) -> bool {
             .is_some_and(|inner| inner.iter().any(guards_with_checksum))
 }
 
-fn filesystem_store(path: &str) -> Result<Arc<CheckedFilesystemStore>> {
+fn filesystem_store(path: &str) -> Result<Arc<DirectoryStore>> {
     if path.is_empty() {
         return Err(Error::invalid_argument("the array path is empty"));
     }
+    // Only to check the path the way zarrs does; reads go through `DirectoryStore`.
     FilesystemStore::new(path)
-        .map(|store| Arc::new(CheckedFilesystemStore::new(store)))
+        .map(|_| Arc::new(DirectoryStore::new(path)))
         .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))
 }
 
 /// Builds the array from a metadata document, Zarr v2 or v3.
 fn array_from_json(
-    store: Arc<CheckedFilesystemStore>,
+    store: Arc<DirectoryStore>,
     path: &str,
     text: &str,
-) -> Result<Array<CheckedFilesystemStore>> {
+) -> Result<Array<DirectoryStore>> {
     let invalid = |err: &dyn std::fmt::Display| {
         Error::new(
             ZCF_STATUS_INVALID_METADATA,
