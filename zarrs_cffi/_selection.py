@@ -131,14 +131,21 @@ def _index_array(x: Any) -> npt.NDArray[np.int64]:
     return np.ascontiguousarray(x, dtype=np.int64)
 
 
-def _slice_dim(s: slice, length: int) -> DimPlan:
+def _check_slice_bounds(s: slice) -> None:
     for bound in (s.start, s.stop, s.step):
         if bound is not None and not is_integer(bound):
             raise SelectionError(f"slice indices must be integers or None, got {s!r}")
+
+
+def _slice_dim(s: slice, length: int) -> DimPlan:
+    _check_slice_bounds(s)
     if s.step == 0:
         raise SelectionError("slice step cannot be zero")
     start, stop, step = s.indices(length)
-    return DimPlan(SLICE, start, stop, step)
+    # A step of at least the length selects the start alone, as a step of the length does;
+    # this keeps absurd steps (2**63 and beyond) within the plan's int64.
+    bound = max(length, 1)
+    return DimPlan(SLICE, start, stop, max(-bound, min(step, bound)))
 
 
 def _slice_len(dim: DimPlan) -> int:
@@ -146,7 +153,10 @@ def _slice_len(dim: DimPlan) -> int:
 
 
 def _integer_dim(x: Any) -> DimPlan:
-    # Bounds are checked natively, with numpy's message.
+    # Bounds are checked natively, with numpy's message; only an index that does not even
+    # fit the plan's int64 is refused here.
+    if not -(2**63) <= int(x) < 2**63:
+        raise BoundsError(f"index {x} is out of bounds")
     return DimPlan(INDEX, start=int(x))
 
 
@@ -277,6 +287,7 @@ def block_plan(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) 
                 raise BoundsError(f"block index {s} is out of bounds for {num_blocks} blocks")
             element_selection.append(slice(block * chunk, (block + 1) * chunk))
         elif isinstance(s, slice):
+            _check_slice_bounds(s)
             if s.step not in (None, 1):
                 raise SelectionError("block indexing takes integers or slices with step 1")
             start, stop, _ = s.indices(num_blocks)

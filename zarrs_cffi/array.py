@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -169,21 +170,29 @@ class Array:
         return out
 
     def _read(self, plan: Plan) -> npt.NDArray[Any]:
-        out = np.empty(plan.shape, dtype=self._dtype.newbyteorder("="))
+        out = self._empty(plan.shape)
         self._read_native(plan, out)
-        if not self._dtype.isnative:
-            out.byteswap(inplace=True)
-            out = out.view(self._dtype)
-        return out
+        return self._in_declared_byte_order(out)
 
     def _read_box(self, start: list[int], box: list[int], shape: tuple[int, ...]) -> npt.NDArray[Any]:
-        out = np.empty(shape, dtype=self._dtype.newbyteorder("="))
+        out = self._empty(shape)
         buffer = ffi.from_buffer(out, require_writable=True)
         check(lib.zcf_array_read_box(self._handle, start, box, len(box), buffer, out.nbytes))
-        if not self._dtype.isnative:
-            out.byteswap(inplace=True)
-            out = out.view(self._dtype)
-        return out
+        return self._in_declared_byte_order(out)
+
+    def _empty(self, shape: tuple[int, ...]) -> npt.NDArray[Any]:
+        """An uninitialised native-endian result of `shape`."""
+        # Python integers do not overflow: an absurd result size is caught here, before numpy
+        # is asked for the memory.
+        if math.prod(shape) * self._dtype.itemsize > np.iinfo(np.intp).max:
+            raise OutputError(f"a result of shape {shape} and dtype {self._dtype} is too large to allocate")
+        return np.empty(shape, dtype=self._dtype.newbyteorder("="))
+
+    def _in_declared_byte_order(self, out: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if self._dtype.isnative:
+            return out
+        out.byteswap(inplace=True)
+        return out.view(self._dtype)
 
     def _read_native(self, plan: Plan, out: npt.NDArray[Any]) -> None:
         selection, keepalive = plan.to_c()

@@ -9,13 +9,14 @@ use zarrs::metadata::v3::ArrayMetadataV3;
 
 use crate::data_type::ElementType;
 use crate::error::{Error, Result, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO};
+use crate::store::DirectoryStore;
 
 /// An opened Zarr array (v2 or v3) on the local filesystem.
 ///
 /// Opening parses the metadata once; reads through the same `OpenArray` reuse it.
 pub struct OpenArray {
     pub path: String,
-    pub array: Array<FilesystemStore>,
+    pub array: Array<DirectoryStore>,
     /// `None` when the data type cannot be read by the engine.
     pub element: Option<ElementType>,
     /// The regular chunk shape, or `None` for other chunk grids.
@@ -28,7 +29,19 @@ pub struct OpenArray {
     pub access: ChunkAccess,
     /// The shape of the inner chunks of a sharded array.
     pub inner_chunk_shape: Option<Vec<u64>>,
+    /// Whether a checksum codec guards whole chunks or the inner chunks of shards. zarrs'
+    /// partial decoders skip the check, so such chunks are decoded whole when checksums
+    /// are validated.
+    pub checksummed_chunks: bool,
 }
+
+const CHECKSUM_CODECS: [&str; 5] = [
+    "crc32c",
+    "adler32",
+    "fletcher32",
+    "numcodecs.adler32",
+    "numcodecs.fletcher32",
+];
 
 /// What reading part of a chunk costs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,8 +101,19 @@ impl OpenArray {
         ))
     }
 
-    fn new(path: &str, array: Array<FilesystemStore>) -> Self {
+    fn new(path: &str, array: Array<DirectoryStore>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
+        let checksummed_chunks = match array.metadata() {
+            ArrayMetadata::V3(metadata) => metadata.codecs.iter().any(|codec| {
+                serde_json::to_value(codec).is_ok_and(|codec| guards_with_checksum(&codec))
+            }),
+            ArrayMetadata::V2(metadata) => metadata
+                .filters
+                .iter()
+                .flatten()
+                .chain(&metadata.compressor)
+                .any(|codec| CHECKSUM_CODECS.contains(&codec.id())),
+        };
         let codec_names: Vec<&str> = match array.metadata() {
             ArrayMetadata::V3(metadata) => metadata.codecs.iter().map(|c| c.name()).collect(),
             ArrayMetadata::V2(metadata) => metadata
@@ -136,6 +160,7 @@ impl OpenArray {
             declares_big_endian,
             access,
             inner_chunk_shape,
+            checksummed_chunks,
         }
     }
 
@@ -179,21 +204,36 @@ impl OpenArray {
     }
 }
 
-fn filesystem_store(path: &str) -> Result<Arc<FilesystemStore>> {
+/// Whether a v3 codec (as JSON: a name, or a name and a configuration) is a checksum
+/// codec or a sharding codec whose inner chunks pass through one. A sharding index's own
+/// checksum does not count: the index is always decoded whole, so its check always runs.
+fn guards_with_checksum(codec: &serde_json::Value) -> bool {
+    let name = codec
+        .as_str()
+        .or_else(|| codec.get("name").and_then(serde_json::Value::as_str));
+    name.is_some_and(|name| CHECKSUM_CODECS.contains(&name))
+        || codec
+            .pointer("/configuration/codecs")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|inner| inner.iter().any(guards_with_checksum))
+}
+
+fn filesystem_store(path: &str) -> Result<Arc<DirectoryStore>> {
     if path.is_empty() {
         return Err(Error::invalid_argument("the array path is empty"));
     }
+    // Only to check the path the way zarrs does; reads go through `DirectoryStore`.
     FilesystemStore::new(path)
-        .map(Arc::new)
+        .map(|_| Arc::new(DirectoryStore::new(path)))
         .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))
 }
 
 /// Builds the array from a metadata document, Zarr v2 or v3.
 fn array_from_json(
-    store: Arc<FilesystemStore>,
+    store: Arc<DirectoryStore>,
     path: &str,
     text: &str,
-) -> Result<Array<FilesystemStore>> {
+) -> Result<Array<DirectoryStore>> {
     let invalid = |err: &dyn std::fmt::Display| {
         Error::new(
             ZCF_STATUS_INVALID_METADATA,

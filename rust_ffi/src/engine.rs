@@ -207,7 +207,7 @@ impl<'a> ChunkReader<'a> {
         // element row through a slow generic iterator, so other parts are scattered by
         // `scatter` instead.
         let direct = runs.filter(|_| is_contiguous_box(&lens, out_extents));
-        if self.array.access == ChunkAccess::InnerChunks {
+        if self.access() == ChunkAccess::InnerChunks {
             return self.read_shard_part(&chunk, &parts, out_extents, options);
         }
         let partial = !whole_chunk && self.reads_part(&parts);
@@ -225,11 +225,13 @@ impl<'a> ChunkReader<'a> {
                 ArrayBytesFixedDisjointView::new(self.out, self.element.size, out_extents, out_box)
             }
             .map_err(Error::internal)?;
-            return self
-                .array
-                .array
-                .retrieve_array_subset_into_opt(&array_box, (&mut view).into(), options)
-                .map_err(|err| self.chunk_error(&chunk, err));
+            return self.decode_guarded(&chunk, || {
+                self.array.array.retrieve_array_subset_into_opt(
+                    &array_box,
+                    (&mut view).into(),
+                    options,
+                )
+            });
         }
         if partial {
             // Decode only the bounding box of the part.
@@ -263,11 +265,9 @@ impl<'a> ChunkReader<'a> {
         options: &CodecOptions,
     ) -> Result<()> {
         let inner = self.inner_chunk_shape()?;
-        let decoder = self
-            .array
-            .array
-            .partial_decoder_opt(chunk, options)
-            .map_err(|err| self.chunk_error(chunk, err))?;
+        let decoder = self.decode_guarded(chunk, || {
+            self.array.array.partial_decoder_opt(chunk, options)
+        })?;
         let splits: Vec<Vec<(u64, DimPart)>> = parts
             .iter()
             .zip(inner)
@@ -290,10 +290,12 @@ impl<'a> ChunkReader<'a> {
             inner_parts.reverse();
             let subset = ArraySubset::new_with_start_shape(origin, inner.to_vec())
                 .map_err(Error::internal)?;
-            let decoded = decoder
-                .partial_decode(&subset, &inner_options)
-                .map_err(|err| self.chunk_error(chunk, err.into()))?
-                .into_owned()
+            let decoded = self
+                .decode_guarded(chunk, || {
+                    Ok(decoder
+                        .partial_decode(&subset, &inner_options)?
+                        .into_owned())
+                })?
                 .into_fixed()
                 .map_err(Error::internal)?;
             self.scatter(&decoded, inner, &lo, &inner_parts, out_extents)
@@ -307,11 +309,22 @@ impl<'a> ChunkReader<'a> {
             .ok_or_else(|| Error::internal("a sharded array without an inner chunk shape"))
     }
 
+    /// How this read gets at parts of chunks: as the array's codecs suggest, except that
+    /// chunks guarded by checksums are decoded whole while checksums are validated
+    /// (zarrs' partial decoders skip the check).
+    fn access(&self) -> ChunkAccess {
+        if self.array.checksummed_chunks && validate_checksums() {
+            ChunkAccess::Whole
+        } else {
+            self.array.access
+        }
+    }
+
     /// Whether to read just a part of a chunk rather than decode all of it: always for
     /// shards (only the inner chunks touched are read), never for compressed chunks, and
     /// for plain bytes while the part is a few byte ranges (each range costs a read).
     fn reads_part(&self, parts: &[&DimPart]) -> bool {
-        match self.array.access {
+        match self.access() {
             ChunkAccess::InnerChunks => true,
             ChunkAccess::Whole => false,
             ChunkAccess::ByteRanges => {
@@ -344,21 +357,19 @@ impl<'a> ChunkReader<'a> {
             return Ok(());
         }
         let points = group.coords.chunks_exact(ndim.max(1)).take(count);
-        match self.array.access {
+        match self.access() {
             ChunkAccess::InnerChunks if ndim > 0 => {
                 return self.read_points_by_inner_chunk(group, options);
             }
             ChunkAccess::ByteRanges if ndim > 0 && count as u64 <= self.max_byte_ranges() => {
                 let indexer: Vec<Vec<u64>> = points.map(<[u64]>::to_vec).collect();
-                let decoded = self
-                    .array
-                    .array
-                    .partial_decoder_opt(&group.chunk, options)
-                    .and_then(|decoder| {
-                        let bytes = decoder.partial_decode(&indexer, options)?;
-                        Ok(bytes.into_owned())
-                    })
-                    .map_err(|err| self.chunk_error(&group.chunk, err))?;
+                let decoded = self.decode_guarded(&group.chunk, || {
+                    let decoder = self
+                        .array
+                        .array
+                        .partial_decoder_opt(&group.chunk, options)?;
+                    Ok(decoder.partial_decode(&indexer, options)?.into_owned())
+                })?;
                 let decoded = decoded.into_fixed().map_err(Error::internal)?;
                 if decoded.len() != count * item {
                     return Err(Error::internal("a partial decode returned the wrong size"));
@@ -400,11 +411,9 @@ impl<'a> ChunkReader<'a> {
         let point = |i: usize| &group.coords[i * ndim..(i + 1) * ndim];
         let inner_chunk =
             |i: usize| -> Vec<u64> { point(i).iter().zip(inner).map(|(c, len)| c / len).collect() };
-        let decoder = self
-            .array
-            .array
-            .partial_decoder_opt(&group.chunk, options)
-            .map_err(|err| self.chunk_error(&group.chunk, err))?;
+        let decoder = self.decode_guarded(&group.chunk, || {
+            self.array.array.partial_decoder_opt(&group.chunk, options)
+        })?;
         let mut order: Vec<usize> = (0..group.outs.len()).collect();
         order.sort_by_cached_key(|&i| inner_chunk(i));
         for run in order.chunk_by(|&a, &b| inner_chunk(a) == inner_chunk(b)) {
@@ -417,10 +426,11 @@ impl<'a> ChunkReader<'a> {
                 }
             }
             let ranges: Vec<_> = lo.iter().zip(&hi).map(|(&l, &h)| l..h).collect();
-            let decoded = decoder
-                .partial_decode(&ArraySubset::new_with_ranges(&ranges), options)
-                .map_err(|err| self.chunk_error(&group.chunk, err.into()))?
-                .into_owned()
+            let subset = ArraySubset::new_with_ranges(&ranges);
+            let decoded = self
+                .decode_guarded(&group.chunk, || {
+                    Ok(decoder.partial_decode(&subset, options)?.into_owned())
+                })?
                 .into_fixed()
                 .map_err(Error::internal)?;
             let box_shape: Vec<u64> = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
@@ -477,22 +487,22 @@ impl<'a> ChunkReader<'a> {
         array_box: &ArraySubset,
         options: &CodecOptions,
     ) -> Result<Vec<u8>> {
-        let bytes = self
-            .array
-            .array
-            .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
-            .map_err(|err| self.chunk_error(chunk, err))?;
+        let bytes = self.decode_guarded(chunk, || {
+            self.array
+                .array
+                .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
+        })?;
         Ok(bytes.into_fixed().map_err(Error::internal)?.into_owned())
     }
 
     /// Decodes a whole chunk, in its full shape (edge chunks included), checksums
     /// verified when enabled.
     fn decode_chunk(&self, chunk: &[u64], options: &CodecOptions) -> Result<Vec<u8>> {
-        let bytes = self
-            .array
-            .array
-            .retrieve_chunk_opt::<ArrayBytes<'static>>(chunk, options)
-            .map_err(|err| self.chunk_error(chunk, err))?;
+        let bytes = self.decode_guarded(chunk, || {
+            self.array
+                .array
+                .retrieve_chunk_opt::<ArrayBytes<'static>>(chunk, options)
+        })?;
         Ok(bytes.into_fixed().map_err(Error::internal)?.into_owned())
     }
 
@@ -573,6 +583,36 @@ impl<'a> ChunkReader<'a> {
             .ok_or_else(|| Error::internal("write past the end of the output buffer"))?;
         target.copy_from_slice(bytes);
         Ok(())
+    }
+
+    /// Runs a zarrs read of `chunk` and names the chunk in its errors. Some corrupt data
+    /// makes zarrs panic rather than fail (a shard index entry whose offset plus length
+    /// overflows); that is a corrupt chunk too, reported as such.
+    fn decode_guarded<T>(
+        &self,
+        chunk: &[u64],
+        read: impl FnOnce() -> std::result::Result<T, zarrs::array::ArrayError>,
+    ) -> Result<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+            Ok(result) => result.map_err(|err| self.chunk_error(chunk, err)),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let key = self.array.array.chunk_key(chunk);
+                Err(Error::new(
+                    crate::error::ZCF_STATUS_DECODE,
+                    format!(
+                        "cannot read chunk '{}' of the Zarr array at '{}': the chunk is corrupt \
+                         (decoding failed: {detail})",
+                        key.as_str(),
+                        self.array.path
+                    ),
+                ))
+            }
+        }
     }
 
     fn chunk_error(&self, chunk: &[u64], err: zarrs::array::ArrayError) -> Error {
@@ -762,7 +802,10 @@ mod tests {
         array.store_metadata().unwrap();
         // Only the inner chunk at (0, 0) is stored; the shard exists.
         array
-            .store_array_subset(&ArraySubset::new_with_ranges(&[0..2, 0..2]), vec![1i32, 2, 3, 4])
+            .store_array_subset(
+                &ArraySubset::new_with_ranges(&[0..2, 0..2]),
+                vec![1i32, 2, 3, 4],
+            )
             .unwrap();
         let array = OpenArray::open(dir.path().to_str().unwrap()).unwrap();
         let (rows, cols) = ([1i64, 5, 0, 7, 1], [1i64, 5, 1, 0, 0]);
@@ -785,9 +828,9 @@ mod tests {
                 ArrayBuilder::new(SHAPE.to_vec(), [4, 6, 5], data_type::int32(), 0i32);
             builder.subchunk_shape(subchunks.clone());
             if compressed {
-                builder.bytes_to_bytes_codecs(vec![Arc::new(
-                    zarrs::array::codec::ZstdCodec::new(1, false),
-                )]);
+                builder.bytes_to_bytes_codecs(vec![Arc::new(zarrs::array::codec::ZstdCodec::new(
+                    1, false,
+                ))]);
             }
             let written = builder.build(store, "/").unwrap();
             written.store_metadata().unwrap();
@@ -804,9 +847,21 @@ mod tests {
 
             // A strided box, a point list and a full read.
             let selection = orthogonal(vec![
-                DimSelection::Slice { start: 1, stop: 9, step: 3 },
-                DimSelection::Slice { start: 0, stop: 10, step: 1 },
-                DimSelection::Slice { start: 2, stop: 9, step: 2 },
+                DimSelection::Slice {
+                    start: 1,
+                    stop: 9,
+                    step: 3,
+                },
+                DimSelection::Slice {
+                    start: 0,
+                    stop: 10,
+                    step: 1,
+                },
+                DimSelection::Slice {
+                    start: 2,
+                    stop: 9,
+                    step: 2,
+                },
             ]);
             let got = read(&array, &selection, 3 * 10 * 4).unwrap();
             let mut expected = Vec::new();
@@ -836,8 +891,18 @@ mod tests {
 
     #[test]
     fn byte_runs_merge_trailing_whole_dimensions() {
-        let run = |first, len| DimPart::Progression { first, step: 1, len, out_start: 0 };
-        let strided = DimPart::Progression { first: 0, step: 2, len: 3, out_start: 0 };
+        let run = |first, len| DimPart::Progression {
+            first,
+            step: 1,
+            len,
+            out_start: 0,
+        };
+        let strided = DimPart::Progression {
+            first: 0,
+            step: 2,
+            len: 3,
+            out_start: 0,
+        };
         let chunk = [4, 6, 5];
         // Whole chunk: one run.
         assert_eq!(byte_runs(&[&run(0, 4), &run(0, 6), &run(0, 5)], &chunk), 1);

@@ -121,13 +121,17 @@ impl Error {
 fn storage_status(err: &StorageError) -> i32 {
     match err {
         StorageError::InvalidMetadata(..) => ZCF_STATUS_INVALID_METADATA,
+        // Chunk data (a shard index) asked for bytes the stored value does not have.
+        StorageError::InvalidByteRangeError(_) => ZCF_STATUS_DECODE,
         _ => ZCF_STATUS_IO,
     }
 }
 
 fn codec_status(err: &CodecError) -> i32 {
     match err {
-        CodecError::IOError(_) => ZCF_STATUS_IO,
+        // Codecs work on bytes already read: their I/O errors come from decompressors
+        // (zstd, gzip, ...) rejecting the data, so the chunk is corrupt.
+        CodecError::IOError(_) => ZCF_STATUS_DECODE,
         CodecError::StorageError(storage) => storage_status(storage),
         CodecError::UnsupportedDataType(..) | CodecError::UnsupportedDataTypeCodec(_) => {
             ZCF_STATUS_UNSUPPORTED

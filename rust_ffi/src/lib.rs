@@ -2,7 +2,8 @@
 //!
 //! `ffi` is the C boundary; everything behind it is safe Rust: `plan` (selections and
 //! their mapping onto chunks), `engine` (the parallel read), `array` (opening arrays),
-//! `data_type`, `pool` (the worker threads) and `error` (statuses and messages).
+//! `data_type`, `pool` (the worker threads), `store` (file access) and `error` (statuses
+//! and messages).
 
 pub mod array;
 pub mod data_type;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod ffi;
 pub mod plan;
 pub mod pool;
+pub mod store;
 
 /// Reads allocate and free chunk-sized buffers (encoded bytes, decoded chunks) at a high
 /// rate from many threads; the system allocator returns such blocks to the kernel and

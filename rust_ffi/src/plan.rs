@@ -999,21 +999,58 @@ mod tests {
 
     #[test]
     fn parts_split_into_the_blocks_they_touch() {
-        let part = DimPart::Progression { first: 3, step: 2, len: 5, out_start: 10 };
+        let part = DimPart::Progression {
+            first: 3,
+            step: 2,
+            len: 5,
+            out_start: 10,
+        };
         // indices 3 5 7 9 11 in blocks of 4: [3] [5 7] [9 11]
         assert_eq!(
             part.split_by(4),
             vec![
-                (0, DimPart::Progression { first: 3, step: 1, len: 1, out_start: 10 }),
-                (1, DimPart::Progression { first: 1, step: 2, len: 2, out_start: 11 }),
-                (2, DimPart::Progression { first: 1, step: 2, len: 2, out_start: 13 }),
+                (
+                    0,
+                    DimPart::Progression {
+                        first: 3,
+                        step: 1,
+                        len: 1,
+                        out_start: 10
+                    }
+                ),
+                (
+                    1,
+                    DimPart::Progression {
+                        first: 1,
+                        step: 2,
+                        len: 2,
+                        out_start: 11
+                    }
+                ),
+                (
+                    2,
+                    DimPart::Progression {
+                        first: 1,
+                        step: 2,
+                        len: 2,
+                        out_start: 13
+                    }
+                ),
             ]
         );
         let scattered = DimPart::Scattered(vec![(6, 0), (1, 1), (7, 2), (6, 3)]);
         assert_eq!(
             scattered.split_by(4),
             vec![
-                (0, DimPart::Progression { first: 1, step: 1, len: 1, out_start: 1 }),
+                (
+                    0,
+                    DimPart::Progression {
+                        first: 1,
+                        step: 1,
+                        len: 1,
+                        out_start: 1
+                    }
+                ),
                 (1, DimPart::Scattered(vec![(2, 0), (3, 2), (2, 3)])),
             ]
         );

@@ -29,6 +29,49 @@ fn state() -> MutexGuard<'static, PoolState> {
     POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+// A process forked while another thread holds `POOL` (building a pool takes a while)
+// would inherit it locked, with no thread left to unlock it: the child's first read
+// would wait forever. So `fork` takes the lock first, and releases it on both sides.
+thread_local! {
+    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, PoolState>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+// From libc; kept out of the C header by `cbindgen.toml`.
+unsafe extern "C" {
+    fn pthread_atfork(
+        prepare: Option<unsafe extern "C" fn()>,
+        parent: Option<unsafe extern "C" fn()>,
+        child: Option<unsafe extern "C" fn()>,
+    ) -> std::ffi::c_int;
+}
+
+extern "C" fn lock_before_fork() {
+    let guard = state();
+    HELD_ACROSS_FORK.with(|held| *held.borrow_mut() = Some(guard));
+}
+
+extern "C" fn unlock_after_fork() {
+    // The forking thread runs this on both sides of the fork (in the child it is the
+    // only thread), so its thread-local still holds the guard.
+    HELD_ACROSS_FORK.with(|held| drop(held.borrow_mut().take()));
+}
+
+fn register_fork_handlers() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: the handlers are plain functions that live as long as the process
+        // (the library is never unloaded while its threads may fork).
+        unsafe {
+            pthread_atfork(
+                Some(lock_before_fork),
+                Some(unlock_after_fork),
+                Some(unlock_after_fork),
+            )
+        };
+    });
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -61,6 +104,7 @@ pub fn num_threads() -> usize {
 
 /// The pool for this process, built on first use and rebuilt after a fork.
 pub fn current() -> Result<Arc<ThreadPool>> {
+    register_fork_handlers();
     let mut state = state();
     let pid = std::process::id();
     if state.owner_pid != pid
