@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -171,3 +173,47 @@ def test_pipeline_threads_follow_zarr_max_workers(stored: tuple[np.ndarray, Path
             np.testing.assert_array_equal(zarr.open_array(str(path), mode="r")[...], data)
         assert zarrs_cffi.get_num_threads() == workers
         assert _settled_worker_threads(workers) == workers
+
+
+_THREAD_COUNT_SCRIPT = """
+import os, sys
+import numpy as np
+import zarrs_cffi
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+zarrs_cffi.set_num_threads(2)
+before = threads()
+for path in sys.argv[1:]:
+    array = zarrs_cffi.open(path)
+    array[1, 2]
+    array[3:5, 1:9]
+    array[::3, 2]
+    array.vindex[[1, 20], [3, 30]]
+    array[...]
+    zarrs_cffi.read(path, (slice(0, 4), 7))
+print(threads() - before)
+"""
+
+
+def test_reads_start_no_threads_beyond_the_pool(tmp_path: Path) -> None:
+    """zarrs sizes its defaults by asking rayon for the current pool's size; asked outside
+    a pool, rayon starts its global pool (RAYON_NUM_THREADS threads). Opening and reading
+    must only ever ask on the library's own pool."""
+    data = sample_data(SHAPE, "int16", seed=82)
+    paths = []
+    for name, kwargs in {
+        "raw": {"compressors": None},
+        "zstd": {"compressors": ZstdCodec()},
+        "sharded": {"compressors": ZstdCodec(), "shards": (16, 16)},
+        "v2": {"zarr_format": 2},
+    }.items():
+        paths.append(str(tmp_path / f"{name}.zarr"))
+        write_array(Path(paths[-1]), data, CHUNKS, **kwargs)
+    env = {**os.environ, "RAYON_NUM_THREADS": "7"}
+    completed = subprocess.run(
+        [sys.executable, "-c", _THREAD_COUNT_SCRIPT, *paths], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["2"]

@@ -72,6 +72,10 @@ impl ChunkAccess {
 impl OpenArray {
     /// Opens the array whose metadata is stored at `path`.
     pub fn open(path: &str) -> Result<Self> {
+        on_pool(|| Self::open_here(path))
+    }
+
+    fn open_here(path: &str) -> Result<Self> {
         let store = filesystem_store(path)?;
         let array = match Array::open(Arc::clone(&store), "/") {
             // zarr-python writes `"fill_value": null` for Zarr v2 arrays created without
@@ -94,11 +98,13 @@ impl OpenArray {
     /// Creates the array stored at `path` from its metadata document (the contents of
     /// `zarr.json` or `.zarray`) without reading the metadata from the store.
     pub fn with_metadata(path: &str, metadata_json: &str) -> Result<Self> {
-        let store = filesystem_store(path)?;
-        Ok(Self::new(
-            path,
-            array_from_json(store, path, metadata_json)?,
-        ))
+        on_pool(|| {
+            let store = filesystem_store(path)?;
+            Ok(Self::new(
+                path,
+                array_from_json(store, path, metadata_json)?,
+            ))
+        })
     }
 
     fn new(path: &str, array: Array<DirectoryStore>) -> Self {
@@ -216,6 +222,13 @@ fn guards_with_checksum(codec: &serde_json::Value) -> bool {
             .pointer("/configuration/codecs")
             .and_then(serde_json::Value::as_array)
             .is_some_and(|inner| inner.iter().any(guards_with_checksum))
+}
+
+/// Runs `open` on the library's pool. Creating a zarrs array asks rayon how many threads
+/// the current pool has; on any thread outside a pool that starts rayon's global pool,
+/// threads nobody asked for.
+fn on_pool<T: Send>(open: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    crate::pool::current()?.install(open)
 }
 
 fn filesystem_store(path: &str) -> Result<Arc<DirectoryStore>> {

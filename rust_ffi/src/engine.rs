@@ -6,6 +6,7 @@
 //! selection is a box that lands as a box in the output decodes straight into the
 //! output; any other chunk decodes the bounding box of its selection once and scatters.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -49,6 +50,16 @@ pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -
                 .map(|(axis, dim)| map_dim(dim, shape[axis], chunk_shape[axis], axis))
                 .collect::<Result<Vec<_>>>()?;
             let reader = ChunkReader::new(array, element, out);
+            let one_chunk = maps.iter().all(|map| map.spans.len() == 1);
+            if one_chunk && array.access != ChunkAccess::InnerChunks {
+                // Reading one chunk (no shard, so no inner chunks to spread over workers)
+                // takes no longer than handing it to a worker and back (two context
+                // switches), so it runs on the calling thread.
+                let spans: Vec<&ChunkSpan> = maps.iter().map(|map| &map.spans[0]).collect();
+                let out_extents: Vec<u64> = maps.iter().map(|map| map.out_len).collect();
+                let options = base_codec_options()?.with_concurrent_target(1);
+                return reader.read_chunk_part(&spans, &out_extents, &options);
+            }
             pool::current()?.install(|| reader.read_orthogonal(&maps))
         }
         Mode::Pointwise => {
@@ -119,6 +130,21 @@ pub fn read_chunks_into(
             }
         })
     })
+}
+
+/// zarrs' default codec options, with this library's checksum setting. The defaults are
+/// taken once on a worker thread: `CodecOptions::default()` asks rayon for the current
+/// pool's size, which on any other thread would start rayon's global pool.
+fn base_codec_options() -> Result<CodecOptions> {
+    static DEFAULTS: OnceLock<CodecOptions> = OnceLock::new();
+    let defaults = match DEFAULTS.get() {
+        Some(defaults) => *defaults,
+        None => {
+            let defaults = pool::current()?.install(CodecOptions::default);
+            *DEFAULTS.get_or_init(|| defaults)
+        }
+    };
+    Ok(defaults.with_validate_checksums(validate_checksums()))
 }
 
 fn check_buffer_len(out_shape: &[u64], item_size: usize, actual: usize) -> Result<()> {
