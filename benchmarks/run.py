@@ -83,7 +83,9 @@ def run_reader(reader: str, data: Path, args: argparse.Namespace, baseline: Path
             "--repeats",
             str(args.repeats),
         ]
-    completed = subprocess.run(command, capture_output=True, text=True)
+    # numpy's OpenBLAS threads spin for a while after start-up; no reader uses BLAS.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    completed = subprocess.run(command, capture_output=True, text=True, env=env)
     if completed.returncode:
         raise RuntimeError(f"{reader} failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout)

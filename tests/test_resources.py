@@ -140,7 +140,7 @@ def test_concurrent_callers_share_the_configured_threads(
     data, path = stored
     array = zarrs_cffi.open(path)
     zarrs_cffi.set_num_threads(2)
-    array[0, 0]
+    array[...]  # many chunks: starts the pool (a one-chunk read runs on the calling thread)
     assert _settled_worker_threads(2) == 2
     most = 0
     done = threading.Event()

@@ -6,12 +6,14 @@
 //! selection is a box that lands as a box in the output decodes straight into the
 //! output; any other chunk decodes the bounding box of its selection once and scatters.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use unsafe_cell_slice::UnsafeCellSlice;
-use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
+use zarrs::array::{
+    ArrayBytes, ArrayBytesFixedDisjointView, ArrayPartialDecoderTraits, ArraySubset, CodecOptions,
+};
 
 use crate::array::{ChunkAccess, OpenArray};
 use crate::data_type::ElementType;
@@ -51,10 +53,7 @@ pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -
                 .collect::<Result<Vec<_>>>()?;
             let reader = ChunkReader::new(array, element, out);
             let one_chunk = maps.iter().all(|map| map.spans.len() == 1);
-            if one_chunk && array.access != ChunkAccess::InnerChunks {
-                // Reading one chunk (no shard, so no inner chunks to spread over workers)
-                // takes no longer than handing it to a worker and back (two context
-                // switches), so it runs on the calling thread.
+            if one_chunk && runs_on_caller(array) {
                 let spans: Vec<&ChunkSpan> = maps.iter().map(|map| &map.spans[0]).collect();
                 let out_extents: Vec<u64> = maps.iter().map(|map| map.out_len).collect();
                 let options = base_codec_options()?.with_concurrent_target(1);
@@ -109,27 +108,43 @@ pub fn read_chunks_into(
         .collect::<Result<Vec<_>>>()?;
     let reader = ChunkReader::new(array, element, out);
     let missing = missing.map(UnsafeCellSlice::new);
+    let read_task = |index: usize, task: &ChunkTask, options: &CodecOptions| {
+        if let Some(missing) = missing {
+            let chunk = match task {
+                ChunkTask::Orthogonal { spans, .. } => spans.iter().map(|s| s.chunk).collect(),
+                ChunkTask::Points(group) => group.chunk.clone(),
+            };
+            let absent = reader.chunk_is_missing(&chunk)?;
+            // SAFETY: each task writes only its own flag.
+            unsafe { *missing.index_mut(index) = u8::from(absent) };
+        }
+        match task {
+            ChunkTask::Orthogonal { spans, out_extents } => {
+                let spans: Vec<&ChunkSpan> = spans.iter().collect();
+                reader.read_chunk_part(&spans, out_extents, options)
+            }
+            ChunkTask::Points(group) => reader.read_point_group(group, options),
+        }
+    };
+    if let [task] = tasks.as_slice()
+        && runs_on_caller(array)
+    {
+        return read_task(0, task, &base_codec_options()?.with_concurrent_target(1));
+    }
     pool::current()?.install(|| {
         let options = ChunkReader::codec_options(tasks.len());
-        tasks.par_iter().enumerate().try_for_each(|(index, task)| {
-            if let Some(missing) = missing {
-                let chunk = match task {
-                    ChunkTask::Orthogonal { spans, .. } => spans.iter().map(|s| s.chunk).collect(),
-                    ChunkTask::Points(group) => group.chunk.clone(),
-                };
-                let absent = reader.chunk_is_missing(&chunk)?;
-                // SAFETY: each task writes only its own flag.
-                unsafe { *missing.index_mut(index) = u8::from(absent) };
-            }
-            match task {
-                ChunkTask::Orthogonal { spans, out_extents } => {
-                    let spans: Vec<&ChunkSpan> = spans.iter().collect();
-                    reader.read_chunk_part(&spans, out_extents, &options)
-                }
-                ChunkTask::Points(group) => reader.read_point_group(group, &options),
-            }
-        })
+        tasks
+            .par_iter()
+            .enumerate()
+            .try_for_each(|(index, task)| read_task(index, task, &options))
     })
+}
+
+/// Whether a read of one chunk of `array` runs on the calling thread: it takes no
+/// longer than handing it to a worker and back (two context switches), unless the
+/// chunk is a shard whose inner chunks are spread over the workers.
+fn runs_on_caller(array: &OpenArray) -> bool {
+    array.access != ChunkAccess::InnerChunks
 }
 
 /// zarrs' default codec options, with this library's checksum setting. The defaults are
@@ -291,9 +306,6 @@ impl<'a> ChunkReader<'a> {
         options: &CodecOptions,
     ) -> Result<()> {
         let inner = self.inner_chunk_shape()?;
-        let decoder = self.decode_guarded(chunk, || {
-            self.array.array.partial_decoder_opt(chunk, options)
-        })?;
         let splits: Vec<Vec<(u64, DimPart)>> = parts
             .iter()
             .zip(inner)
@@ -301,6 +313,21 @@ impl<'a> ChunkReader<'a> {
             .collect();
         let counts: Vec<usize> = splits.iter().map(Vec::len).collect();
         let num_inner = counts.iter().product::<usize>();
+        let inner_per_shard = self
+            .chunk_shape()
+            .iter()
+            .zip(inner)
+            .map(|(shard, inner)| shard.div_ceil(*inner) as usize)
+            .product::<usize>();
+        // One read of the whole shard beats one read per inner chunk once a good share
+        // of the inner chunks is needed.
+        let decoder = if num_inner * 4 >= inner_per_shard {
+            self.in_memory_shard_decoder(chunk, options)?
+        } else {
+            self.decode_guarded(chunk, || {
+                self.array.array.partial_decoder_opt(chunk, options)
+            })?
+        };
         let inner_options = Self::codec_options(num_inner.max(rayon::current_num_threads()));
         let lo = vec![0; inner.len()];
         (0..num_inner).into_par_iter().try_for_each(|task| {
@@ -325,6 +352,31 @@ impl<'a> ChunkReader<'a> {
                 .into_fixed()
                 .map_err(Error::internal)?;
             self.scatter(&decoded, inner, &lo, &inner_parts, out_extents)
+        })
+    }
+
+    /// A partial decoder of a shard read whole into memory.
+    fn in_memory_shard_decoder(
+        &self,
+        chunk: &[u64],
+        options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoderTraits>> {
+        use zarrs::array::ArrayToBytesCodecTraits;
+        use zarrs::storage::ReadableStorageTraits;
+        let array = &self.array.array;
+        self.decode_guarded(chunk, || {
+            let Some(bytes) = array.storage().get(&array.chunk_key(chunk))? else {
+                // An absent shard reads as the fill value.
+                return array.partial_decoder_opt(chunk, options);
+            };
+            let input = Arc::new(Vec::<u8>::from(bytes));
+            Ok(array.codecs().partial_decoder(
+                input,
+                &array.chunk_shape(chunk)?,
+                array.data_type(),
+                array.fill_value(),
+                options,
+            )?)
         })
     }
 
