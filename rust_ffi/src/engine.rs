@@ -248,7 +248,9 @@ impl<'a> ChunkReader<'a> {
         // element row through a slow generic iterator, so other parts are scattered by
         // `scatter` instead.
         let direct = runs.filter(|_| is_contiguous_box(&lens, out_extents));
-        if self.access() == ChunkAccess::InnerChunks {
+        if self.access() == ChunkAccess::InnerChunks
+            && !(whole_chunk && direct.is_some() && self.inner_chunks_are_runs())
+        {
             return self.read_shard_part(&chunk, &parts, out_extents, options);
         }
         let partial = !whole_chunk && self.reads_part(&parts);
@@ -378,6 +380,14 @@ impl<'a> ChunkReader<'a> {
                 options,
             )?)
         })
+    }
+
+    /// Whether every inner chunk of a shard is one contiguous run of the shard (inner
+    /// chunks span the shard in all but the first dimension): then zarrs decodes a whole
+    /// shard straight into a contiguous output as fast as anything.
+    fn inner_chunks_are_runs(&self) -> bool {
+        self.inner_chunk_shape()
+            .is_ok_and(|inner| is_contiguous_box(inner, self.chunk_shape()))
     }
 
     fn inner_chunk_shape(&self) -> Result<&[u64]> {
@@ -601,24 +611,29 @@ impl<'a> ChunkReader<'a> {
         let src_strides = c_strides(box_shape, item);
         let out_strides = c_strides(out_extents, item);
         // Per dimension, the (source, destination) byte offset of each selected position.
-        let offsets: Vec<Vec<(usize, usize)>> = parts
-            .iter()
-            .enumerate()
-            .map(|(axis, part)| {
-                let mut pairs = Vec::with_capacity(part.count() as usize);
-                part.for_each(|index, out| {
-                    pairs.push((
-                        (index - lo[axis]) as usize * src_strides[axis],
-                        out as usize * out_strides[axis],
-                    ));
-                });
-                pairs
-            })
-            .collect();
-        let inner_pairs = &offsets[inner];
-        let inner_is_run = inner_pairs
-            .windows(2)
-            .all(|w| w[1].0 == w[0].0 + item && w[1].1 == w[0].1 + item);
+        let offsets_of = |axis: usize| {
+            let mut pairs = Vec::with_capacity(parts[axis].count() as usize);
+            parts[axis].for_each(|index, out| {
+                pairs.push((
+                    (index - lo[axis]) as usize * src_strides[axis],
+                    out as usize * out_strides[axis],
+                ));
+            });
+            pairs
+        };
+        let offsets: Vec<Vec<(usize, usize)>> = (0..inner).map(offsets_of).collect();
+        // The innermost dimension as one run of bytes when it is a unit-step range (no
+        // per-element bookkeeping: it may be a million elements long), else per element.
+        let inner_run = parts[inner].as_run().map(|(first, out_start)| {
+            let bytes = parts[inner].count() as usize * item;
+            let src = (first - lo[inner]) as usize * item;
+            (src, out_start as usize * item, bytes)
+        });
+        let inner_pairs = if inner_run.is_some() {
+            Vec::new()
+        } else {
+            offsets_of(inner)
+        };
         let mut position = vec![0usize; inner];
         loop {
             let (src_base, dst_base) = position
@@ -627,12 +642,13 @@ impl<'a> ChunkReader<'a> {
                 .fold((0, 0), |(s, d), (axis, &k)| {
                     (s + offsets[axis][k].0, d + offsets[axis][k].1)
                 });
-            if inner_is_run {
-                let (s, d) = inner_pairs[0];
-                let bytes = inner_pairs.len() * item;
-                self.write(dst_base + d, &src[src_base + s..src_base + s + bytes])?;
+            if let Some((s, d, bytes)) = inner_run {
+                let from = src
+                    .get(src_base + s..src_base + s + bytes)
+                    .ok_or_else(|| Error::internal("a decoded box is smaller than its shape"))?;
+                self.write(dst_base + d, from)?;
             } else {
-                for &(s, d) in inner_pairs {
+                for &(s, d) in &inner_pairs {
                     self.write(dst_base + d, &src[src_base + s..src_base + s + item])?;
                 }
             }

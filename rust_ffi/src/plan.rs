@@ -276,6 +276,40 @@ impl DimPart {
     /// of a shard): `(block index, the part within that block, indices relative to its
     /// start)` for every block the part touches, in block order.
     pub fn split_by(&self, block_len: u64) -> Vec<(u64, DimPart)> {
+        if let Self::Progression {
+            first,
+            step,
+            len,
+            out_start,
+        } = *self
+        {
+            // Indices run monotonically: cut the progression where it crosses a block
+            // boundary, without visiting every element.
+            let progression = Progression { first, step, len };
+            let mut pieces = Vec::new();
+            let mut k = 0;
+            while k < len {
+                let index = progression.at(k);
+                let block = index / block_len;
+                let in_block = match step {
+                    0 => len - k,
+                    s if s > 0 => ((block + 1) * block_len - 1 - index) / s.unsigned_abs() + 1,
+                    s => (index - block * block_len) / s.unsigned_abs() + 1,
+                };
+                let count = in_block.min(len - k);
+                pieces.push((
+                    block,
+                    Self::Progression {
+                        first: index - block * block_len,
+                        step,
+                        len: count,
+                        out_start: out_start + k,
+                    },
+                ));
+                k += count;
+            }
+            return pieces;
+        }
         let mut blocks: std::collections::BTreeMap<u64, Vec<(u64, u64)>> = Default::default();
         self.for_each(|index, out| {
             let block = index / block_len;
@@ -1013,7 +1047,7 @@ mod tests {
                     0,
                     DimPart::Progression {
                         first: 3,
-                        step: 1,
+                        step: 2,
                         len: 1,
                         out_start: 10
                     }
@@ -1034,6 +1068,45 @@ mod tests {
                         step: 2,
                         len: 2,
                         out_start: 13
+                    }
+                ),
+            ]
+        );
+        let backwards = DimPart::Progression {
+            first: 9,
+            step: -3,
+            len: 4,
+            out_start: 0,
+        };
+        // indices 9 6 3 0 in blocks of 4: [9] [6] [3 0]
+        assert_eq!(
+            backwards.split_by(4),
+            vec![
+                (
+                    2,
+                    DimPart::Progression {
+                        first: 1,
+                        step: -3,
+                        len: 1,
+                        out_start: 0
+                    }
+                ),
+                (
+                    1,
+                    DimPart::Progression {
+                        first: 2,
+                        step: -3,
+                        len: 1,
+                        out_start: 1
+                    }
+                ),
+                (
+                    0,
+                    DimPart::Progression {
+                        first: 3,
+                        step: -3,
+                        len: 2,
+                        out_start: 2
                     }
                 ),
             ]
