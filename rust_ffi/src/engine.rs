@@ -330,7 +330,8 @@ impl<'a> ChunkReader<'a> {
                 self.array.array.partial_decoder_opt(chunk, options)
             })?
         };
-        let inner_options = Self::codec_options(num_inner.max(rayon::current_num_threads()));
+        // The inner chunks are the parallel tasks; each decodes on one thread.
+        let inner_options = options.with_concurrent_target(1);
         let lo = vec![0; inner.len()];
         (0..num_inner).into_par_iter().try_for_each(|task| {
             let mut rest = task;
@@ -491,11 +492,7 @@ impl<'a> ChunkReader<'a> {
     fn read_points_by_inner_chunk(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
         let ndim = self.array.shape().len();
         let item = self.element.size;
-        let inner = self
-            .array
-            .inner_chunk_shape
-            .as_deref()
-            .ok_or_else(|| Error::internal("a sharded array without an inner chunk shape"))?;
+        let inner = self.inner_chunk_shape()?;
         let point = |i: usize| &group.coords[i * ndim..(i + 1) * ndim];
         let inner_chunk =
             |i: usize| -> Vec<u64> { point(i).iter().zip(inner).map(|(c, len)| c / len).collect() };
