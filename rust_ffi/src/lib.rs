@@ -13,9 +13,3 @@ pub mod ffi;
 pub mod plan;
 pub mod pool;
 pub mod store;
-
-/// Reads allocate and free chunk-sized buffers (encoded bytes, decoded chunks) at a high
-/// rate from many threads; the system allocator returns such blocks to the kernel and
-/// pays page faults to get them back on every chunk. mimalloc keeps them for reuse.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
