@@ -299,11 +299,12 @@ typedef struct ZcfSelection {
 } ZcfSelection;
 
 /*
- A read whose per-chunk projections the caller computed (as zarr-python's indexers
- do): for each of `num_chunks` chunks, its grid indices, what to take from it, and
- where that lands in the output. All arrays are laid out chunk by chunk.
+ A read (or write) whose per-chunk projections the caller computed, as zarr-python's
+ indexers do: for each of `num_chunks` chunks, its grid indices, the part of the chunk,
+ and where that part lies in the caller's buffer (the output of a read, the values of
+ a write). All arrays are laid out chunk by chunk.
  */
-typedef struct ZcfChunkReads {
+typedef struct ZcfChunkProjections {
   /*
    `ZCF_MODE_ORTHOGONAL` or `ZCF_MODE_POINTWISE`.
    */
@@ -336,7 +337,7 @@ typedef struct ZcfChunkReads {
    in the 1-D output).
    */
   const struct ZcfDimSelection *out_selections;
-} ZcfChunkReads;
+} ZcfChunkProjections;
 
 #ifdef __cplusplus
 extern "C" {
@@ -408,6 +409,14 @@ int32_t zcf_set_num_threads(size_t num_threads);
  Thread safety: may be called from any thread at any time. Never fails.
  */
 size_t zcf_get_num_threads(void);
+
+/*
+ Sets whether later reads verify checksum codecs (crc32c, fletcher32, adler32). On by
+ default; a failed check is `ZCF_STATUS_DECODE`.
+
+ Thread safety: may be called at any time from any thread.
+ */
+void zcf_set_validate_checksums(bool validate);
 
 /*
  Opens the Zarr array (format 2 or 3) stored in the local directory `path`, reading
@@ -709,14 +718,6 @@ int32_t zcf_array_read_box(const struct ZcfArray *array,
 int32_t zcf_read(const char *path, const struct ZcfSelection *selection, void *out, size_t out_len);
 
 /*
- Sets whether later reads verify checksum codecs (crc32c, fletcher32, adler32). On by
- default; a failed check is `ZCF_STATUS_DECODE`.
-
- Thread safety: may be called at any time from any thread.
- */
-void zcf_set_validate_checksums(bool validate);
-
-/*
  Reads the chunk projections in `reads` into `out`: a C-ordered buffer of
  `reads->out_shape`, `item_size` bytes per element in native byte order, `out_len`
  bytes long. The library's worker threads read and decode the chunks in parallel.
@@ -741,12 +742,12 @@ void zcf_set_validate_checksums(bool validate);
 
  # Safety
  `array` must be NULL or a live handle; `reads` must be NULL or point to a
- `ZcfChunkReads` whose pointers are valid for the documented lengths; `out` must be
+ `ZcfChunkProjections` whose pointers are valid for the documented lengths; `out` must be
  NULL or valid for writes of `out_len` bytes; `missing_out` must be NULL or valid for
  `reads->num_chunks` writes.
  */
 int32_t zcf_array_read_chunks(const struct ZcfArray *array,
-                              const struct ZcfChunkReads *reads,
+                              const struct ZcfChunkProjections *reads,
                               void *out,
                               size_t out_len,
                               uint8_t *missing_out);

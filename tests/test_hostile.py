@@ -376,7 +376,7 @@ def test_empty_and_directory_chunks_through_both_apis(
 def test_chunk_reads_with_overflowing_counts_return_statuses(stored: Path) -> None:
     array = zarrs_cffi.open(stored)
     out = np.full(4, -1, dtype=np.int32)
-    reads = ffi.new("ZcfChunkReads*")
+    reads = ffi.new("ZcfChunkProjections*")
     reads.mode = lib.ZCF_MODE_ORTHOGONAL
     reads.out_ndim = 1
     shape = ffi.new("uint64_t[1]", [4])

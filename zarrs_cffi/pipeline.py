@@ -371,7 +371,7 @@ class ZarrsCodecPipeline(CodecPipeline):
             native_out = np.empty(target.shape, dtype=target.dtype.newbyteorder("="))
         chunks = np.ascontiguousarray(chunks, dtype=np.uint64)
         out_shape = np.array(target.shape, dtype=np.uint64)
-        reads = ffi.new("ZcfChunkReads*")
+        reads = ffi.new("ZcfChunkProjections*")
         reads.mode = POINTWISE if pointwise else ORTHOGONAL
         reads.num_chunks = len(batch)
         reads.chunk_indices = ffi.from_buffer("uint64_t[]", chunks)

@@ -1,9 +1,9 @@
 //! Read Zarr arrays into caller-owned memory through a C ABI.
 //!
 //! `ffi` is the C boundary; everything behind it is safe Rust: `plan` (selections and
-//! their mapping onto chunks), `engine` (the parallel read), `array` (opening arrays),
-//! `data_type`, `pool` (the worker threads), `store` (file access) and `error` (statuses
-//! and messages).
+//! their mapping onto chunks), `engine` (the parallel chunk walk and the reads on it),
+//! `array` (opening arrays), `store` (where chunks live), `data_type`, `pool` (the
+//! worker threads) and `error` (statuses and messages).
 
 pub mod array;
 pub mod data_type;

@@ -24,7 +24,7 @@ use zarrs_cffi::error::{
 };
 use zarrs_cffi::ffi::{
     ZCF_DIM_INDEX, ZCF_DIM_INDICES, ZCF_DIM_SLICE, ZCF_MODE_ORTHOGONAL, ZCF_MODE_POINTWISE,
-    ZcfArray, ZcfChunkReads, ZcfDimSelection, ZcfSelection, zcf_array_free, zcf_array_open,
+    ZcfArray, ZcfChunkProjections, ZcfDimSelection, ZcfSelection, zcf_array_free, zcf_array_open,
     zcf_array_read, zcf_array_read_box, zcf_array_read_chunks,
 };
 
@@ -549,7 +549,7 @@ fn random_chunk_reads_never_write_outside_the_output() {
         }
         let c_chunk_dims: Vec<ZcfDimSelection> = chunk_dims.iter().map(RandomDim::to_c).collect();
         let c_out_dims: Vec<ZcfDimSelection> = out_dims.iter().map(RandomDim::to_c).collect();
-        let reads = ZcfChunkReads {
+        let reads = ZcfChunkProjections {
             mode,
             num_chunks,
             chunk_indices: chunk_indices.as_ptr(),

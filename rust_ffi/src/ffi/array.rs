@@ -1,36 +1,15 @@
-//! The C boundary: every exported function checks its raw pointers, converts them to
-//! safe Rust values, calls safe code, and turns the outcome into a status code.
-//! Panics never cross the boundary: they become `ZCF_STATUS_PANIC`.
+//! The array handle and its functions: open, describe, read.
 
 use std::ffi::{CStr, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use super::selection::{ZcfChunkProjections, ZcfSelection, projections_from_c, selection_from_c};
+use super::{copy_text, deref, guard, null, out_buffer, path_str, slice};
 use crate::array::OpenArray;
 use crate::data_type::ZCF_DTYPE_UNSUPPORTED;
 use crate::engine;
-use crate::error::{Error, Result, ZCF_STATUS_NULL_POINTER, ZCF_STATUS_OK, ZCF_STATUS_PANIC};
-use crate::plan::{ChunkRead, DimSelection, Mode, Selection};
-use crate::pool;
-
-/// The version of this C ABI. It changes whenever a struct layout, a function signature
-/// or the meaning of a status changes (adding functions or constants does not change
-/// it); a program built against one version must not use a library whose
-/// `zcf_abi_version()` reports another.
-pub const ZCF_ABI_VERSION: u32 = 1;
-
-/// `ZcfDimSelection::kind`: a `range`-style slice (`start`, `stop`, `step`).
-pub const ZCF_DIM_SLICE: i32 = 1;
-/// `ZcfDimSelection::kind`: the single index `start`; the dimension is dropped.
-pub const ZCF_DIM_INDEX: i32 = 2;
-/// `ZcfDimSelection::kind`: the `num_indices` indices at `indices`.
-pub const ZCF_DIM_INDICES: i32 = 3;
-
-/// `ZcfSelection::mode`: each dimension selects independently (numpy basic indexing
-/// and zarr's `oindex`); the output has one dimension per non-`ZCF_DIM_INDEX` entry.
-pub const ZCF_MODE_ORTHOGONAL: i32 = 1;
-/// `ZcfSelection::mode`: every dimension is `ZCF_DIM_INDICES` with the same
-/// `num_indices` N; the output is the N elements at those coordinates (zarr's `vindex`).
-pub const ZCF_MODE_POINTWISE: i32 = 2;
+use crate::error::{Error, Result};
+use crate::plan::Selection;
 
 /// An array opened from a local directory with `zcf_array_open`. Opaque: use it only
 /// through pointers, and release it with `zcf_array_free`.
@@ -41,63 +20,6 @@ const _: () = {
     const fn assert_send_and_sync<T: Send + Sync>() {}
     assert_send_and_sync::<ZcfArray>();
 };
-
-/// What one dimension of a selection selects.
-///
-/// Negative indices (`ZCF_DIM_INDEX`, `ZCF_DIM_INDICES`) count from the end, as in numpy.
-/// A slice follows Python's `range(start, stop, step)` after `slice.indices()`: `step` is
-/// non-zero and may be negative, and every index it yields must lie in the dimension.
-#[repr(C)]
-pub struct ZcfDimSelection {
-    /// One of `ZCF_DIM_SLICE`, `ZCF_DIM_INDEX`, `ZCF_DIM_INDICES`.
-    pub kind: i32,
-    /// First index of a slice, or the index of `ZCF_DIM_INDEX`.
-    pub start: i64,
-    /// End of a slice (exclusive; -1 with a negative step, to reach index 0).
-    pub stop: i64,
-    /// Step of a slice.
-    pub step: i64,
-    /// The indices of `ZCF_DIM_INDICES` (may be NULL when `num_indices` is 0).
-    pub indices: *const i64,
-    /// Number of elements at `indices`.
-    pub num_indices: usize,
-}
-
-/// A selection plan: one `ZcfDimSelection` per array dimension.
-#[repr(C)]
-pub struct ZcfSelection {
-    /// `ZCF_MODE_ORTHOGONAL` or `ZCF_MODE_POINTWISE`.
-    pub mode: i32,
-    /// Number of entries at `dims`; must equal the array's dimensionality.
-    pub ndim: usize,
-    /// The per-dimension selections (may be NULL when `ndim` is 0).
-    pub dims: *const ZcfDimSelection,
-}
-
-/// A read whose per-chunk projections the caller computed (as zarr-python's indexers
-/// do): for each of `num_chunks` chunks, its grid indices, what to take from it, and
-/// where that lands in the output. All arrays are laid out chunk by chunk.
-#[repr(C)]
-pub struct ZcfChunkReads {
-    /// `ZCF_MODE_ORTHOGONAL` or `ZCF_MODE_POINTWISE`.
-    pub mode: i32,
-    /// Number of chunks.
-    pub num_chunks: usize,
-    /// `num_chunks * ndim` chunk grid indices.
-    pub chunk_indices: *const u64,
-    /// `num_chunks * ndim` selections relative to each chunk's origin. Orthogonal mode:
-    /// `ZCF_DIM_INDEX` entries are dropped from the output. Pointwise mode: all
-    /// `ZCF_DIM_INDICES` of one length per chunk (the points' coordinates).
-    pub chunk_selections: *const ZcfDimSelection,
-    /// Number of output dimensions (1 in pointwise mode).
-    pub out_ndim: usize,
-    /// The output shape (`out_ndim` values).
-    pub out_shape: *const u64,
-    /// `num_chunks * out_ndim` output selections (slices or indices, no `ZCF_DIM_INDEX`),
-    /// paired in order with each chunk's kept dimensions (pointwise: the points' positions
-    /// in the 1-D output).
-    pub out_selections: *const ZcfDimSelection,
-}
 
 /// Facts about an opened array.
 #[repr(C)]
@@ -115,216 +37,6 @@ pub struct ZcfArrayInfo {
     pub declares_big_endian: bool,
     /// Whether the chunk grid is regular (required for reads).
     pub regular_chunk_grid: bool,
-}
-
-/// Runs `body`, records its error for `zcf_last_error_message`, and maps it to a status.
-fn guard(body: impl FnOnce() -> Result<()>) -> i32 {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => ZCF_STATUS_OK,
-        Ok(Err(err)) => {
-            crate::error::set_last_error(&err.message);
-            err.status
-        }
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".to_owned());
-            crate::error::set_last_error(&format!("internal panic: {detail}"));
-            ZCF_STATUS_PANIC
-        }
-    }
-}
-
-fn null(name: &str) -> Error {
-    Error::new(ZCF_STATUS_NULL_POINTER, format!("`{name}` is NULL"))
-}
-
-/// # Safety
-/// `ptr` must be NULL or point to a live value of type `T`.
-unsafe fn deref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
-    // SAFETY: forwarded to the caller.
-    unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
-}
-
-/// # Safety
-/// `ptr` must be NULL or point to `len` readable values of type `T`.
-unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &str) -> Result<&'a [T]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if ptr.is_null() {
-        return Err(null(name));
-    }
-    // SAFETY: non-null and, per the caller, valid for `len` reads.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// # Safety
-/// `ptr` must be NULL or a NUL-terminated string.
-unsafe fn path_str<'a>(ptr: *const c_char) -> Result<&'a str> {
-    if ptr.is_null() {
-        return Err(null("path"));
-    }
-    // SAFETY: non-null and NUL-terminated per the caller.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_str()
-        .map_err(|_| Error::invalid_argument("the path is not valid UTF-8"))
-}
-
-/// # Safety
-/// `selection` must be NULL or valid as documented on `ZcfSelection`.
-unsafe fn selection_from_c<'a>(selection: *const ZcfSelection) -> Result<Selection<'a>> {
-    // SAFETY: forwarded to the caller.
-    let selection = unsafe { deref(selection, "selection") }?;
-    let mode = mode_from_c(selection.mode)?;
-    // SAFETY: `dims` holds `ndim` entries per the caller.
-    let dims = unsafe { dims_from_c(selection.dims, selection.ndim, "selection.dims") }?;
-    Ok(Selection { mode, dims })
-}
-
-/// # Safety
-/// `dims` must be NULL or valid as documented on `ZcfDimSelection`, `len` entries long.
-unsafe fn dims_from_c<'a>(
-    dims: *const ZcfDimSelection,
-    len: usize,
-    name: &str,
-) -> Result<Vec<DimSelection<'a>>> {
-    // SAFETY: forwarded to the caller.
-    let dims = unsafe { slice(dims, len, name) }?;
-    dims.iter()
-        .enumerate()
-        .map(|(axis, dim)| match dim.kind {
-            ZCF_DIM_SLICE => Ok(DimSelection::Slice {
-                start: dim.start,
-                stop: dim.stop,
-                step: dim.step,
-            }),
-            ZCF_DIM_INDEX => Ok(DimSelection::Index(dim.start)),
-            ZCF_DIM_INDICES => {
-                // SAFETY: `indices` holds `num_indices` entries per the caller.
-                unsafe { slice(dim.indices, dim.num_indices, "indices") }.map(DimSelection::Indices)
-            }
-            other => Err(Error::invalid_selection(format!(
-                "unknown selection kind {other} for axis {axis}"
-            ))),
-        })
-        .collect()
-}
-
-fn mode_from_c(mode: i32) -> Result<Mode> {
-    match mode {
-        ZCF_MODE_ORTHOGONAL => Ok(Mode::Orthogonal),
-        ZCF_MODE_POINTWISE => Ok(Mode::Pointwise),
-        other => Err(Error::invalid_selection(format!(
-            "unknown selection mode {other}"
-        ))),
-    }
-}
-
-/// # Safety
-/// `out` must be NULL or valid for writes of `out_len` bytes.
-unsafe fn out_buffer<'a>(out: *mut c_void, out_len: usize) -> Result<&'a mut [u8]> {
-    if out_len == 0 {
-        return Ok(&mut []);
-    }
-    if out.is_null() {
-        return Err(null("out"));
-    }
-    // SAFETY: non-null and, per the caller, valid for `out_len` writes with no other
-    // live reference to it for the duration of the call.
-    Ok(unsafe { std::slice::from_raw_parts_mut(out.cast::<u8>(), out_len) })
-}
-
-/// Copies `text` into `buf` (truncated, always NUL-terminated when `buf_len > 0`) and
-/// returns the length of the whole text, excluding the NUL.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writes of `buf_len` bytes.
-unsafe fn copy_text(text: &str, buf: *mut c_char, buf_len: usize) -> usize {
-    if !buf.is_null() && buf_len > 0 {
-        let copied = text.len().min(buf_len - 1);
-        // SAFETY: `buf` is valid for `buf_len` bytes and `copied + 1 <= buf_len`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), copied);
-            *buf.add(copied) = 0;
-        }
-    }
-    text.len()
-}
-
-/// Returns the ABI version of the loaded library.
-///
-/// A program compares it with the `ZCF_ABI_VERSION` of the header it was compiled
-/// against, once at startup, and must not use the library when they differ.
-///
-/// Thread safety: may be called from any thread at any time. Never fails.
-#[unsafe(no_mangle)]
-pub extern "C" fn zcf_abi_version() -> u32 {
-    ZCF_ABI_VERSION
-}
-
-/// Returns the library's release version, e.g. "0.1.0".
-///
-/// Ownership: the string is static, NUL-terminated and owned by the library; it stays
-/// valid while the library is loaded and must not be freed.
-///
-/// Thread safety: may be called from any thread at any time. Never fails.
-#[unsafe(no_mangle)]
-pub extern "C" fn zcf_library_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
-
-/// Copies the message of the last failed call made on the calling thread into `buf`.
-///
-/// - `buf`: where to write the message (may be NULL when `buf_len` is 0).
-/// - `buf_len`: the size of `buf` in bytes. The copy is truncated to `buf_len - 1`
-///   bytes and always NUL-terminated when `buf_len > 0`.
-///
-/// Returns the length of the whole message in bytes, excluding the NUL terminator, so
-/// that `zcf_last_error_message(NULL, 0) + 1` is the buffer size that holds it all.
-/// Returns 0 (and writes an empty string) when no call on this thread has failed yet.
-/// The message is UTF-8. Successful calls leave it in place; the next failed call on
-/// the same thread replaces it.
-///
-/// Thread safety: each thread has its own message, so a failure on one thread never
-/// changes what another thread reads. Never fails.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writes of `buf_len` bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn zcf_last_error_message(buf: *mut c_char, buf_len: usize) -> usize {
-    // SAFETY: forwarded to the caller.
-    crate::error::with_last_error(|message| unsafe { copy_text(message, buf, buf_len) })
-}
-
-/// Sets the number of worker threads that later reads decode chunks on.
-///
-/// - `num_threads`: the thread count, at most 1024; 0 restores the default, one per
-///   available core.
-///
-/// The library starts its worker threads on the first read after this call. Reads
-/// already running finish on the threads they started with.
-///
-/// Thread safety: may be called from any thread at any time, also while other threads
-/// read.
-///
-/// # Errors
-/// - `ZCF_STATUS_INVALID_ARGUMENT`: more than 1024 threads; nothing changed.
-/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught; nothing changed.
-#[unsafe(no_mangle)]
-pub extern "C" fn zcf_set_num_threads(num_threads: usize) -> i32 {
-    guard(|| pool::set_num_threads(num_threads))
-}
-
-/// Returns the number of worker threads reads use: the value set with
-/// `zcf_set_num_threads`, or the number of available cores when that is 0 or unset.
-///
-/// Thread safety: may be called from any thread at any time. Never fails.
-#[unsafe(no_mangle)]
-pub extern "C" fn zcf_get_num_threads() -> usize {
-    catch_unwind(pool::num_threads).unwrap_or(1)
 }
 
 /// Opens the Zarr array (format 2 or 3) stored in the local directory `path`, reading
@@ -797,15 +509,6 @@ pub unsafe extern "C" fn zcf_read(
     })
 }
 
-/// Sets whether later reads verify checksum codecs (crc32c, fletcher32, adler32). On by
-/// default; a failed check is `ZCF_STATUS_DECODE`.
-///
-/// Thread safety: may be called at any time from any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn zcf_set_validate_checksums(validate: bool) {
-    engine::set_validate_checksums(validate);
-}
-
 /// Reads the chunk projections in `reads` into `out`: a C-ordered buffer of
 /// `reads->out_shape`, `item_size` bytes per element in native byte order, `out_len`
 /// bytes long. The library's worker threads read and decode the chunks in parallel.
@@ -830,13 +533,13 @@ pub extern "C" fn zcf_set_validate_checksums(validate: bool) {
 ///
 /// # Safety
 /// `array` must be NULL or a live handle; `reads` must be NULL or point to a
-/// `ZcfChunkReads` whose pointers are valid for the documented lengths; `out` must be
+/// `ZcfChunkProjections` whose pointers are valid for the documented lengths; `out` must be
 /// NULL or valid for writes of `out_len` bytes; `missing_out` must be NULL or valid for
 /// `reads->num_chunks` writes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn zcf_array_read_chunks(
     array: *const ZcfArray,
-    reads: *const ZcfChunkReads,
+    reads: *const ZcfChunkProjections,
     out: *mut c_void,
     out_len: usize,
     missing_out: *mut u8,
@@ -845,50 +548,22 @@ pub unsafe extern "C" fn zcf_array_read_chunks(
         // SAFETY: forwarded to the caller.
         let array = &unsafe { deref(array, "array") }?.0;
         // SAFETY: forwarded to the caller.
-        let reads = unsafe { deref(reads, "reads") }?;
-        let mode = mode_from_c(reads.mode)?;
-        let ndim = array.shape().len();
-        let chunk_values = reads
-            .num_chunks
-            .checked_mul(ndim)
-            .ok_or_else(|| Error::invalid_selection("num_chunks overflows"))?;
-        let out_values = reads
-            .num_chunks
-            .checked_mul(reads.out_ndim)
-            .ok_or_else(|| Error::invalid_selection("num_chunks overflows"))?;
-        // SAFETY: the pointers hold the documented numbers of values per the caller.
-        let (chunk_indices, out_shape) = unsafe {
-            (
-                slice(reads.chunk_indices, chunk_values, "reads.chunk_indices")?,
-                slice(reads.out_shape, reads.out_ndim, "reads.out_shape")?,
-            )
-        };
-        // SAFETY: as above.
-        let chunk_dims = unsafe {
-            dims_from_c(
-                reads.chunk_selections,
-                chunk_values,
-                "reads.chunk_selections",
-            )
-        }?;
-        // SAFETY: as above.
-        let out_dims =
-            unsafe { dims_from_c(reads.out_selections, out_values, "reads.out_selections") }?;
-        let chunk_reads: Vec<ChunkRead<'_>> = (0..reads.num_chunks)
-            .map(|chunk| ChunkRead {
-                chunk: &chunk_indices[chunk * ndim..(chunk + 1) * ndim],
-                chunk_dims: chunk_dims[chunk * ndim..(chunk + 1) * ndim].to_vec(),
-                out_dims: out_dims[chunk * reads.out_ndim..(chunk + 1) * reads.out_ndim].to_vec(),
-            })
-            .collect();
+        let reads = unsafe { projections_from_c(reads, array.shape().len(), "reads") }?;
         let missing = if missing_out.is_null() {
             None
         } else {
             // SAFETY: non-null and valid for `num_chunks` writes per the caller.
-            Some(unsafe { std::slice::from_raw_parts_mut(missing_out, reads.num_chunks) })
+            Some(unsafe { std::slice::from_raw_parts_mut(missing_out, reads.projections.len()) })
         };
         // SAFETY: forwarded to the caller.
         let out = unsafe { out_buffer(out, out_len) }?;
-        engine::read_chunks_into(array, mode, &chunk_reads, out_shape, out, missing)
+        engine::read_chunks_into(
+            array,
+            reads.mode,
+            &reads.projections,
+            reads.buffer_shape,
+            out,
+            missing,
+        )
     })
 }

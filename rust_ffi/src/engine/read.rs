@@ -1,57 +1,42 @@
-//! The read engine: walks the chunks a selection touches and fills the caller's buffer.
+//! The read side: fills the caller's buffer with the elements a selection picks.
 //!
-//! Every check that can fail on the caller's input (plan shape, index bounds, buffer
-//! length) runs before the first chunk is read, so a rejected call leaves the buffer
-//! untouched. Chunks are then read in parallel on the library's pool. A chunk whose
-//! selection is a box that lands as a box in the output decodes straight into the
-//! output; any other chunk decodes the bounding box of its selection once and scatters.
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+//! A chunk whose selection is a box that lands as a box in the output decodes straight
+//! into the output; any other chunk decodes the bounding box of its selection once (or
+//! the whole chunk, when that is cheaper) and scatters.
 
 use rayon::prelude::*;
 use unsafe_cell_slice::UnsafeCellSlice;
-use zarrs::array::{
-    ArrayBytes, ArrayBytesFixedDisjointView, ArrayPartialDecoderTraits, ArraySubset, CodecOptions,
-};
+use zarrs::array::{ArrayBytes, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
 
+use super::copy::{c_strides, for_each_run, is_contiguous_box};
+use super::{
+    Grid, base_codec_options, check_buffer_len, codec_options, for_each_chunk_part,
+    validate_checksums,
+};
 use crate::array::{ChunkAccess, OpenArray};
-use crate::data_type::ElementType;
 use crate::error::{Error, Result};
 use crate::plan::{
-    ChunkRead, ChunkSpan, ChunkTask, DimChunkMap, DimPart, Mode, PointGroup, Selection, chunk_task,
-    group_points, map_dim,
+    ChunkProjection, ChunkSpan, ChunkTask, DimChunkMap, DimPart, DimSelection, Mode, PointGroup,
+    Selection, chunk_task, group_points, map_dim,
 };
 use crate::pool;
-
-static VALIDATE_CHECKSUMS: AtomicBool = AtomicBool::new(true);
-
-/// Whether later reads verify checksum codecs (crc32c, fletcher32, adler32); on by default.
-pub fn set_validate_checksums(validate: bool) {
-    VALIDATE_CHECKSUMS.store(validate, Ordering::Relaxed);
-}
-
-pub fn validate_checksums() -> bool {
-    VALIDATE_CHECKSUMS.load(Ordering::Relaxed)
-}
 
 /// Reads `selection` of `array` into `out`, a C-ordered buffer of the selection's output
 /// shape and the array's element type, in native byte order.
 pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -> Result<()> {
-    let element = array.element()?;
+    let grid = Grid::new(array)?;
     let shape = array.shape();
     let out_shape = selection.output_shape(shape)?;
-    check_buffer_len(&out_shape, element.size, out.len())?;
-    let chunk_shape = array.regular_chunk_shape()?;
+    check_buffer_len(&out_shape, grid.element.size, out.len(), "output")?;
     match selection.mode {
         Mode::Orthogonal => {
             let maps = selection
                 .dims
                 .iter()
                 .enumerate()
-                .map(|(axis, dim)| map_dim(dim, shape[axis], chunk_shape[axis], axis))
+                .map(|(axis, dim)| map_dim(dim, shape[axis], grid.chunk_shape[axis], axis))
                 .collect::<Result<Vec<_>>>()?;
-            let reader = ChunkReader::new(array, element, out);
+            let reader = ChunkReader::new(grid, out);
             let one_chunk = maps.iter().all(|map| map.spans.len() == 1);
             if one_chunk && runs_on_caller(array) {
                 let spans: Vec<&ChunkSpan> = maps.iter().map(|map| &map.spans[0]).collect();
@@ -66,12 +51,12 @@ pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -
                 .dims
                 .iter()
                 .map(|dim| match dim {
-                    crate::plan::DimSelection::Indices(indices) => *indices,
+                    DimSelection::Indices(indices) => *indices,
                     _ => unreachable!("output_shape accepts only index arrays in pointwise mode"),
                 })
                 .collect();
-            let groups = group_points(&dims, shape, chunk_shape)?;
-            let reader = ChunkReader::new(array, element, out);
+            let groups = group_points(&dims, shape, grid.chunk_shape)?;
+            let reader = ChunkReader::new(grid, out);
             pool::current()?.install(|| reader.read_points(&groups))
         }
     }
@@ -81,32 +66,31 @@ pub fn read_into(array: &OpenArray, selection: &Selection<'_>, out: &mut [u8]) -
 /// C-ordered buffer of `out_shape`. When `missing` is given, it receives 1 for each chunk
 /// absent from the store (read as the fill value) and 0 otherwise.
 ///
-/// The output regions of different chunk reads must not overlap.
+/// The output regions of different chunk projections must not overlap.
 pub fn read_chunks_into(
     array: &OpenArray,
     mode: Mode,
-    reads: &[ChunkRead<'_>],
+    projections: &[ChunkProjection<'_>],
     out_shape: &[u64],
     out: &mut [u8],
     missing: Option<&mut [u8]>,
 ) -> Result<()> {
-    let element = array.element()?;
-    check_buffer_len(out_shape, element.size, out.len())?;
+    let grid = Grid::new(array)?;
+    check_buffer_len(out_shape, grid.element.size, out.len(), "output")?;
     if let Some(missing) = &missing
-        && missing.len() != reads.len()
+        && missing.len() != projections.len()
     {
         return Err(Error::buffer_mismatch(format!(
             "the missing-chunk flags have room for {} chunks, not {}",
             missing.len(),
-            reads.len()
+            projections.len()
         )));
     }
-    let chunk_shape = array.regular_chunk_shape()?;
-    let tasks = reads
+    let tasks = projections
         .iter()
-        .map(|read| chunk_task(read, mode, array.shape(), chunk_shape, out_shape))
+        .map(|projection| chunk_task(projection, mode, array.shape(), grid.chunk_shape, out_shape))
         .collect::<Result<Vec<_>>>()?;
-    let reader = ChunkReader::new(array, element, out);
+    let reader = ChunkReader::new(grid, out);
     let missing = missing.map(UnsafeCellSlice::new);
     let read_task = |index: usize, task: &ChunkTask, options: &CodecOptions| {
         if let Some(missing) = missing {
@@ -132,7 +116,7 @@ pub fn read_chunks_into(
         return read_task(0, task, &base_codec_options()?.with_concurrent_target(1));
     }
     pool::current()?.install(|| {
-        let options = ChunkReader::codec_options(tasks.len());
+        let options = codec_options(tasks.len());
         tasks
             .par_iter()
             .enumerate()
@@ -147,88 +131,25 @@ fn runs_on_caller(array: &OpenArray) -> bool {
     array.access != ChunkAccess::InnerChunks
 }
 
-/// zarrs' default codec options, with this library's checksum setting. The defaults are
-/// taken once on a worker thread: `CodecOptions::default()` asks rayon for the current
-/// pool's size, which on any other thread would start rayon's global pool.
-fn base_codec_options() -> Result<CodecOptions> {
-    static DEFAULTS: OnceLock<CodecOptions> = OnceLock::new();
-    let defaults = match DEFAULTS.get() {
-        Some(defaults) => *defaults,
-        None => {
-            let defaults = pool::current()?.install(CodecOptions::default);
-            *DEFAULTS.get_or_init(|| defaults)
-        }
-    };
-    Ok(defaults.with_validate_checksums(validate_checksums()))
-}
-
-fn check_buffer_len(out_shape: &[u64], item_size: usize, actual: usize) -> Result<()> {
-    let expected = out_shape
-        .iter()
-        .try_fold(item_size as u64, |acc, &len| acc.checked_mul(len))
-        .filter(|&bytes| usize::try_from(bytes).is_ok());
-    match expected {
-        Some(bytes) if bytes == actual as u64 => Ok(()),
-        Some(bytes) => Err(Error::buffer_mismatch(format!(
-            "the output buffer has {actual} bytes but the selection of shape {out_shape:?} needs \
-             {bytes} ({item_size} per element)"
-        ))),
-        None => Err(Error::invalid_selection(format!(
-            "a selection of shape {out_shape:?} is too large to address"
-        ))),
-    }
-}
-
 /// Shared state of one read: the array and the output every chunk task writes into.
-struct ChunkReader<'a> {
-    array: &'a OpenArray,
-    element: ElementType,
+pub(super) struct ChunkReader<'a> {
+    pub(super) grid: Grid<'a>,
     out: UnsafeCellSlice<'a, u8>,
 }
 
 impl<'a> ChunkReader<'a> {
-    fn new(array: &'a OpenArray, element: ElementType, out: &'a mut [u8]) -> Self {
+    fn new(grid: Grid<'a>, out: &'a mut [u8]) -> Self {
         Self {
-            array,
-            element,
+            grid,
             out: UnsafeCellSlice::new(out),
         }
     }
 
-    fn chunk_shape(&self) -> &[u64] {
-        self.array
-            .chunk_shape
-            .as_deref()
-            .expect("read_into checked the chunk grid is regular")
-    }
-
-    /// Chunks run in parallel; when there are fewer chunks than threads, the spare
-    /// threads go to the codecs (e.g. the inner chunks of a shard).
-    fn codec_options(num_tasks: usize) -> CodecOptions {
-        let threads = rayon::current_num_threads();
-        CodecOptions::default()
-            .with_concurrent_target((threads / num_tasks.max(1)).max(1))
-            .with_validate_checksums(validate_checksums())
-    }
-
     fn read_orthogonal(&self, maps: &[DimChunkMap]) -> Result<()> {
         let out_extents: Vec<u64> = maps.iter().map(|map| map.out_len).collect();
-        let spans_per_dim: Vec<usize> = maps.iter().map(|map| map.spans.len()).collect();
-        let num_tasks = spans_per_dim
-            .iter()
-            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-            .ok_or_else(|| Error::invalid_selection("the selection touches too many chunks"))?;
-        let options = Self::codec_options(num_tasks);
-        (0..num_tasks).into_par_iter().try_for_each(|task| {
-            // Unravel in C order so neighbouring tasks are neighbouring chunks.
-            let mut spans: Vec<&ChunkSpan> = Vec::with_capacity(maps.len());
-            let mut rest = task;
-            for (map, &n) in maps.iter().zip(&spans_per_dim).rev() {
-                spans.push(&map.spans[rest % n]);
-                rest /= n;
-            }
-            spans.reverse();
-            self.read_chunk_part(&spans, &out_extents, &options)
+        let options = codec_options(super::chunk_part_count(maps)?);
+        for_each_chunk_part(maps, |spans| {
+            self.read_chunk_part(spans, &out_extents, &options)
         })
     }
 
@@ -242,7 +163,7 @@ impl<'a> ChunkReader<'a> {
         let lens: Vec<u64> = spans.iter().map(|span| span.part.count()).collect();
         let parts: Vec<&DimPart> = spans.iter().map(|span| &span.part).collect();
         let runs: Option<Vec<(u64, u64)>> = spans.iter().map(|span| span.part.as_run()).collect();
-        let whole_chunk = lens == self.chunk_extent(&chunk);
+        let whole_chunk = lens == self.grid.extent(&chunk);
         // Decoding straight into the output pays off only when the chunk's part of the
         // output is one contiguous run: zarrs copies into a strided region element row by
         // element row through a slow generic iterator, so other parts are scattered by
@@ -255,7 +176,7 @@ impl<'a> ChunkReader<'a> {
         }
         let partial = !whole_chunk && self.reads_part(&parts);
         if let Some(runs) = direct.filter(|_| whole_chunk || partial) {
-            let origin = self.chunk_origin(&chunk);
+            let origin = self.grid.origin(&chunk);
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
             let out_start = runs.iter().map(|run| run.1).collect();
             let array_box = ArraySubset::new_with_start_shape(array_start, lens.clone())
@@ -265,11 +186,16 @@ impl<'a> ChunkReader<'a> {
             // SAFETY: every output position along every dimension belongs to exactly one
             // span, so the output boxes of different chunk tasks never overlap.
             let mut view = unsafe {
-                ArrayBytesFixedDisjointView::new(self.out, self.element.size, out_extents, out_box)
+                ArrayBytesFixedDisjointView::new(
+                    self.out,
+                    self.grid.element.size,
+                    out_extents,
+                    out_box,
+                )
             }
             .map_err(Error::internal)?;
-            return self.decode_guarded(&chunk, || {
-                self.array.array.retrieve_array_subset_into_opt(
+            return self.grid.guarded(&chunk, || {
+                self.grid.array.array.retrieve_array_subset_into_opt(
                     &array_box,
                     (&mut view).into(),
                     options,
@@ -279,7 +205,7 @@ impl<'a> ChunkReader<'a> {
         if partial {
             // Decode only the bounding box of the part.
             let bounds: Vec<(u64, u64)> = parts.iter().map(|part| part.bounds()).collect();
-            let origin = self.chunk_origin(&chunk);
+            let origin = self.grid.origin(&chunk);
             let ranges: Vec<_> = bounds
                 .iter()
                 .zip(&origin)
@@ -293,119 +219,18 @@ impl<'a> ChunkReader<'a> {
         }
         let decoded = self.decode_chunk(&chunk, options)?;
         let lo = vec![0; chunk.len()];
-        self.scatter(&decoded, self.chunk_shape(), &lo, &parts, out_extents)
-    }
-
-    /// Reads part of a shard inner chunk by inner chunk: the shard index once, then every
-    /// inner chunk the part touches decoded whole, in parallel, and its selected
-    /// elements copied out. (Decoding a shard into a strided output region through zarrs
-    /// copies element rows through a slow generic iterator.)
-    fn read_shard_part(
-        &self,
-        chunk: &[u64],
-        parts: &[&DimPart],
-        out_extents: &[u64],
-        options: &CodecOptions,
-    ) -> Result<()> {
-        let inner = self.inner_chunk_shape()?;
-        let splits: Vec<Vec<(u64, DimPart)>> = parts
-            .iter()
-            .zip(inner)
-            .map(|(part, &len)| part.split_by(len))
-            .collect();
-        let counts: Vec<usize> = splits.iter().map(Vec::len).collect();
-        let num_inner = counts.iter().product::<usize>();
-        let inner_per_shard = self
-            .chunk_shape()
-            .iter()
-            .zip(inner)
-            .map(|(shard, inner)| shard.div_ceil(*inner) as usize)
-            .product::<usize>();
-        // One read of the whole shard beats one read per inner chunk once a good share
-        // of the inner chunks is needed.
-        let decoder = if num_inner * 4 >= inner_per_shard {
-            self.in_memory_shard_decoder(chunk, options)?
-        } else {
-            self.decode_guarded(chunk, || {
-                self.array.array.partial_decoder_opt(chunk, options)
-            })?
-        };
-        // The inner chunks are the parallel tasks; each decodes on one thread.
-        let inner_options = options.with_concurrent_target(1);
-        let lo = vec![0; inner.len()];
-        (0..num_inner).into_par_iter().try_for_each(|task| {
-            let mut rest = task;
-            let mut origin = vec![0; inner.len()];
-            let mut inner_parts: Vec<&DimPart> = Vec::with_capacity(inner.len());
-            for axis in (0..inner.len()).rev() {
-                let (block, part) = &splits[axis][rest % counts[axis]];
-                rest /= counts[axis];
-                origin[axis] = block * inner[axis];
-                inner_parts.push(part);
-            }
-            inner_parts.reverse();
-            let subset = ArraySubset::new_with_start_shape(origin, inner.to_vec())
-                .map_err(Error::internal)?;
-            let decoded = self
-                .decode_guarded(chunk, || {
-                    Ok(decoder
-                        .partial_decode(&subset, &inner_options)?
-                        .into_owned())
-                })?
-                .into_fixed()
-                .map_err(Error::internal)?;
-            self.scatter(&decoded, inner, &lo, &inner_parts, out_extents)
-        })
-    }
-
-    /// A partial decoder of a shard read whole into memory.
-    fn in_memory_shard_decoder(
-        &self,
-        chunk: &[u64],
-        options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoderTraits>> {
-        use zarrs::array::ArrayToBytesCodecTraits;
-        use zarrs::storage::ReadableStorageTraits;
-        let array = &self.array.array;
-        self.decode_guarded(chunk, || {
-            let Some(bytes) = array.storage().get(&array.chunk_key(chunk))? else {
-                // An absent shard reads as the fill value.
-                return array.partial_decoder_opt(chunk, options);
-            };
-            let input = Arc::new(Vec::<u8>::from(bytes));
-            Ok(array.codecs().partial_decoder(
-                input,
-                &array.chunk_shape(chunk)?,
-                array.data_type(),
-                array.fill_value(),
-                options,
-            )?)
-        })
-    }
-
-    /// Whether every inner chunk of a shard is one contiguous run of the shard (inner
-    /// chunks span the shard in all but the first dimension): then zarrs decodes a whole
-    /// shard straight into a contiguous output as fast as anything.
-    fn inner_chunks_are_runs(&self) -> bool {
-        self.inner_chunk_shape()
-            .is_ok_and(|inner| is_contiguous_box(inner, self.chunk_shape()))
-    }
-
-    fn inner_chunk_shape(&self) -> Result<&[u64]> {
-        self.array
-            .inner_chunk_shape
-            .as_deref()
-            .ok_or_else(|| Error::internal("a sharded array without an inner chunk shape"))
+        self.scatter(&decoded, self.grid.chunk_shape, &lo, &parts, out_extents)
     }
 
     /// How this read gets at parts of chunks: as the array's codecs suggest, except that
     /// chunks guarded by checksums are decoded whole while checksums are validated
     /// (zarrs' partial decoders skip the check).
     fn access(&self) -> ChunkAccess {
-        if self.array.checksummed_chunks && validate_checksums() {
+        let array = self.grid.array;
+        if array.checksummed_chunks && validate_checksums() {
             ChunkAccess::Whole
         } else {
-            self.array.access
+            array.access
         }
     }
 
@@ -417,7 +242,7 @@ impl<'a> ChunkReader<'a> {
             ChunkAccess::InnerChunks => true,
             ChunkAccess::Whole => false,
             ChunkAccess::ByteRanges => {
-                byte_runs(parts, self.chunk_shape()) <= self.max_byte_ranges()
+                byte_runs(parts, self.grid.chunk_shape) <= self.max_byte_ranges()
             }
         }
     }
@@ -425,12 +250,13 @@ impl<'a> ChunkReader<'a> {
     /// Above this many byte ranges, one read of the whole chunk is cheaper (a range
     /// costs a system call; copying 8 KiB costs about as much).
     fn max_byte_ranges(&self) -> u64 {
-        let chunk_bytes = self.chunk_shape().iter().product::<u64>() * self.element.size as u64;
+        let chunk_bytes =
+            self.grid.chunk_shape.iter().product::<u64>() * self.grid.element.size as u64;
         (chunk_bytes / 8192).max(16)
     }
 
     fn read_points(&self, groups: &[PointGroup]) -> Result<()> {
-        let options = Self::codec_options(groups.len());
+        let options = codec_options(groups.len());
         groups
             .par_iter()
             .try_for_each(|group| self.read_point_group(group, &options))
@@ -439,8 +265,9 @@ impl<'a> ChunkReader<'a> {
     /// Reads the points of one chunk: only the points (byte ranges, or the inner chunks
     /// holding them) where that is cheaper, otherwise by decoding the whole chunk.
     fn read_point_group(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
-        let ndim = self.array.shape().len();
-        let item = self.element.size;
+        let array = self.grid.array;
+        let ndim = array.shape().len();
+        let item = self.grid.element.size;
         let count = group.outs.len();
         if count == 0 {
             return Ok(());
@@ -452,11 +279,8 @@ impl<'a> ChunkReader<'a> {
             }
             ChunkAccess::ByteRanges if ndim > 0 && count as u64 <= self.max_byte_ranges() => {
                 let indexer: Vec<Vec<u64>> = points.map(<[u64]>::to_vec).collect();
-                let decoded = self.decode_guarded(&group.chunk, || {
-                    let decoder = self
-                        .array
-                        .array
-                        .partial_decoder_opt(&group.chunk, options)?;
+                let decoded = self.grid.guarded(&group.chunk, || {
+                    let decoder = array.array.partial_decoder_opt(&group.chunk, options)?;
                     Ok(decoder.partial_decode(&indexer, options)?.into_owned())
                 })?;
                 let decoded = decoded.into_fixed().map_err(Error::internal)?;
@@ -471,7 +295,7 @@ impl<'a> ChunkReader<'a> {
             _ => {}
         }
         let decoded = self.decode_chunk(&group.chunk, options)?;
-        let strides = c_strides(self.chunk_shape(), item);
+        let strides = c_strides(self.grid.chunk_shape, item);
         for (coords, &out) in points.zip(&group.outs) {
             let src: usize = coords
                 .iter()
@@ -486,82 +310,16 @@ impl<'a> ChunkReader<'a> {
         Ok(())
     }
 
-    /// Reads the points of one shard: its index once, then per inner chunk holding
-    /// points the bounding box of those points. (zarrs' own point-list decode of a
-    /// shard fails on inner chunks absent from the shard.)
-    fn read_points_by_inner_chunk(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
-        let ndim = self.array.shape().len();
-        let item = self.element.size;
-        let inner = self.inner_chunk_shape()?;
-        let point = |i: usize| &group.coords[i * ndim..(i + 1) * ndim];
-        let inner_chunk =
-            |i: usize| -> Vec<u64> { point(i).iter().zip(inner).map(|(c, len)| c / len).collect() };
-        let decoder = self.decode_guarded(&group.chunk, || {
-            self.array.array.partial_decoder_opt(&group.chunk, options)
-        })?;
-        let mut order: Vec<usize> = (0..group.outs.len()).collect();
-        order.sort_by_cached_key(|&i| inner_chunk(i));
-        for run in order.chunk_by(|&a, &b| inner_chunk(a) == inner_chunk(b)) {
-            let mut lo = vec![u64::MAX; ndim];
-            let mut hi = vec![0u64; ndim];
-            for &i in run {
-                for (axis, &c) in point(i).iter().enumerate() {
-                    lo[axis] = lo[axis].min(c);
-                    hi[axis] = hi[axis].max(c + 1);
-                }
-            }
-            let ranges: Vec<_> = lo.iter().zip(&hi).map(|(&l, &h)| l..h).collect();
-            let subset = ArraySubset::new_with_ranges(&ranges);
-            let decoded = self
-                .decode_guarded(&group.chunk, || {
-                    Ok(decoder.partial_decode(&subset, options)?.into_owned())
-                })?
-                .into_fixed()
-                .map_err(Error::internal)?;
-            let box_shape: Vec<u64> = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
-            let strides = c_strides(&box_shape, item);
-            for &i in run {
-                let src: usize = (0..ndim)
-                    .map(|axis| (point(i)[axis] - lo[axis]) as usize * strides[axis])
-                    .sum();
-                let out = group.outs[i] as usize * item;
-                let value = decoded
-                    .get(src..src + item)
-                    .ok_or_else(|| Error::internal("a partial decode returned too few bytes"))?;
-                self.write(out, value)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The array coordinates of a chunk's first element.
-    fn chunk_origin(&self, chunk: &[u64]) -> Vec<u64> {
-        chunk
-            .iter()
-            .zip(self.chunk_shape())
-            .map(|(index, len)| index * len)
-            .collect()
-    }
-
-    /// The extent of a chunk that lies inside the array (edge chunks are cut short).
-    fn chunk_extent(&self, chunk: &[u64]) -> Vec<u64> {
-        let shape = self.array.shape();
-        chunk
-            .iter()
-            .zip(self.chunk_shape())
-            .enumerate()
-            .map(|(axis, (index, len))| (*len).min(shape[axis] - index * len))
-            .collect()
-    }
-
     /// Whether the chunk is absent from the store (and so reads as the fill value).
     fn chunk_is_missing(&self, chunk: &[u64]) -> Result<bool> {
         use zarrs::storage::ReadableStorageTraits;
-        let key = self.array.array.chunk_key(chunk);
-        let size =
-            self.array.array.storage().size_key(&key).map_err(|err| {
-                Error::from_chunk_read(&self.array.path, key.as_str(), err.into())
-            })?;
+        let array = self.grid.array;
+        let key = array.array.chunk_key(chunk);
+        let size = array
+            .array
+            .storage()
+            .size_key(&key)
+            .map_err(|err| Error::from_chunk_read(&array.path, key.as_str(), err.into()))?;
         Ok(size.is_none())
     }
 
@@ -572,8 +330,9 @@ impl<'a> ChunkReader<'a> {
         array_box: &ArraySubset,
         options: &CodecOptions,
     ) -> Result<Vec<u8>> {
-        let bytes = self.decode_guarded(chunk, || {
-            self.array
+        let bytes = self.grid.guarded(chunk, || {
+            self.grid
+                .array
                 .array
                 .retrieve_array_subset_opt::<ArrayBytes<'static>>(array_box, options)
         })?;
@@ -583,8 +342,9 @@ impl<'a> ChunkReader<'a> {
     /// Decodes a whole chunk, in its full shape (edge chunks included), checksums
     /// verified when enabled.
     fn decode_chunk(&self, chunk: &[u64], options: &CodecOptions) -> Result<Vec<u8>> {
-        let bytes = self.decode_guarded(chunk, || {
-            self.array
+        let bytes = self.grid.guarded(chunk, || {
+            self.grid
+                .array
                 .array
                 .retrieve_chunk_opt::<ArrayBytes<'static>>(chunk, options)
         })?;
@@ -593,7 +353,7 @@ impl<'a> ChunkReader<'a> {
 
     /// Copies the selected elements of a decoded box (starting at in-chunk `lo`) to their
     /// output positions.
-    fn scatter(
+    pub(super) fn scatter(
         &self,
         src: &[u8],
         box_shape: &[u64],
@@ -601,124 +361,24 @@ impl<'a> ChunkReader<'a> {
         parts: &[&DimPart],
         out_extents: &[u64],
     ) -> Result<()> {
-        let item = self.element.size;
-        let Some(inner) = parts.len().checked_sub(1) else {
-            return self.write(0, &src[..item]);
-        };
-        let src_strides = c_strides(box_shape, item);
-        let out_strides = c_strides(out_extents, item);
-        // Per dimension, the (source, destination) byte offset of each selected position.
-        let offsets_of = |axis: usize| {
-            let mut pairs = Vec::with_capacity(parts[axis].count() as usize);
-            parts[axis].for_each(|index, out| {
-                pairs.push((
-                    (index - lo[axis]) as usize * src_strides[axis],
-                    out as usize * out_strides[axis],
-                ));
-            });
-            pairs
-        };
-        let offsets: Vec<Vec<(usize, usize)>> = (0..inner).map(offsets_of).collect();
-        // The innermost dimension as one run of bytes when it is a unit-step range (no
-        // per-element bookkeeping: it may be a million elements long), else per element.
-        let inner_run = parts[inner].as_run().map(|(first, out_start)| {
-            let bytes = parts[inner].count() as usize * item;
-            let src = (first - lo[inner]) as usize * item;
-            (src, out_start as usize * item, bytes)
-        });
-        let inner_pairs = if inner_run.is_some() {
-            Vec::new()
-        } else {
-            offsets_of(inner)
-        };
-        let mut position = vec![0usize; inner];
-        loop {
-            let (src_base, dst_base) = position
-                .iter()
-                .enumerate()
-                .fold((0, 0), |(s, d), (axis, &k)| {
-                    (s + offsets[axis][k].0, d + offsets[axis][k].1)
-                });
-            if let Some((s, d, bytes)) = inner_run {
-                let from = src
-                    .get(src_base + s..src_base + s + bytes)
-                    .ok_or_else(|| Error::internal("a decoded box is smaller than its shape"))?;
-                self.write(dst_base + d, from)?;
-            } else {
-                for &(s, d) in &inner_pairs {
-                    self.write(dst_base + d, &src[src_base + s..src_base + s + item])?;
-                }
-            }
-            // Advance the odometer over the outer dimensions.
-            let mut axis = inner;
-            loop {
-                if axis == 0 {
-                    return Ok(());
-                }
-                axis -= 1;
-                position[axis] += 1;
-                if position[axis] < offsets[axis].len() {
-                    break;
-                }
-                position[axis] = 0;
-            }
-        }
+        let item = self.grid.element.size;
+        for_each_run(parts, lo, box_shape, out_extents, item, |from, to, len| {
+            let bytes = src
+                .get(from..from + len)
+                .ok_or_else(|| Error::internal("a decoded box is smaller than its shape"))?;
+            self.write(to, bytes)
+        })
     }
 
     /// Copies `bytes` to `offset` in the output, refusing (rather than corrupting memory)
     /// if that would reach past the end.
-    fn write(&self, offset: usize, bytes: &[u8]) -> Result<()> {
+    pub(super) fn write(&self, offset: usize, bytes: &[u8]) -> Result<()> {
         // SAFETY: chunk tasks write disjoint output positions (see `read_chunk_part` and
         // `group_points`: every output element belongs to exactly one task).
         let target = unsafe { self.out.get_mut(offset..offset + bytes.len()) }
             .ok_or_else(|| Error::internal("write past the end of the output buffer"))?;
         target.copy_from_slice(bytes);
         Ok(())
-    }
-
-    /// Runs a zarrs read of `chunk` and names the chunk in its errors. Some corrupt data
-    /// makes zarrs panic rather than fail (a shard index entry whose offset plus length
-    /// overflows); that is a corrupt chunk too, reported as such.
-    fn decode_guarded<T>(
-        &self,
-        chunk: &[u64],
-        read: impl FnOnce() -> std::result::Result<T, zarrs::array::ArrayError>,
-    ) -> Result<T> {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
-            Ok(result) => result.map_err(|err| self.chunk_error(chunk, err)),
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                let key = self.array.array.chunk_key(chunk);
-                Err(Error::new(
-                    crate::error::ZCF_STATUS_DECODE,
-                    format!(
-                        "cannot read chunk '{}' of the Zarr array at '{}': the chunk is corrupt \
-                         (decoding failed: {detail})",
-                        key.as_str(),
-                        self.array.path
-                    ),
-                ))
-            }
-        }
-    }
-
-    fn chunk_error(&self, chunk: &[u64], err: zarrs::array::ArrayError) -> Error {
-        let key = self.array.array.chunk_key(chunk);
-        Error::from_chunk_read(&self.array.path, key.as_str(), err)
-    }
-}
-
-/// Whether a box with side lengths `lens` inside a C-ordered array of shape `extents` is a
-/// single contiguous run of memory: after its first side longer than 1, every side spans
-/// the whole array.
-fn is_contiguous_box(lens: &[u64], extents: &[u64]) -> bool {
-    match lens.iter().position(|&len| len > 1) {
-        Some(axis) => lens[axis + 1..] == extents[axis + 1..],
-        None => true,
     }
 }
 
@@ -738,14 +398,6 @@ fn byte_runs(parts: &[&DimPart], chunk_shape: &[u64]) -> u64 {
         merging = false;
     }
     runs
-}
-
-fn c_strides(shape: &[u64], item: usize) -> Vec<usize> {
-    let mut strides = vec![item; shape.len()];
-    for axis in (0..shape.len().saturating_sub(1)).rev() {
-        strides[axis] = strides[axis + 1] * shape[axis + 1] as usize;
-    }
-    strides
 }
 
 #[cfg(test)]
@@ -1003,24 +655,5 @@ mod tests {
         assert_eq!(byte_runs(&[&run(1, 2), &run(2, 3), &run(1, 3)], &chunk), 6);
         // A strided last dimension: one run per element.
         assert_eq!(byte_runs(&[&run(1, 2), &run(2, 3), &strided], &chunk), 18);
-    }
-
-    #[test]
-    fn contiguous_boxes_are_recognised() {
-        assert!(is_contiguous_box(&[2, 10, 11], &[9, 10, 11]));
-        assert!(is_contiguous_box(&[1, 1, 4], &[9, 10, 11]));
-        assert!(is_contiguous_box(&[1, 3, 11], &[9, 10, 11]));
-        assert!(is_contiguous_box(&[], &[]));
-        assert!(!is_contiguous_box(&[2, 3, 11], &[9, 10, 11]));
-        assert!(!is_contiguous_box(&[1, 3, 10], &[9, 10, 11]));
-    }
-
-    #[test]
-    fn absurd_output_sizes_are_rejected_before_reading() {
-        let huge = vec![0i64; 1];
-        let selection = orthogonal(vec![DimSelection::Indices(&huge)]);
-        assert!(selection.output_shape(&[u64::MAX]).is_ok());
-        let err = check_buffer_len(&[u64::MAX, u64::MAX], 8, 0).unwrap_err();
-        assert_eq!(err.status, crate::error::ZCF_STATUS_INVALID_SELECTION);
     }
 }
