@@ -9,14 +9,14 @@ use zarrs::metadata::v3::ArrayMetadataV3;
 
 use crate::data_type::ElementType;
 use crate::error::{Error, Result, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO};
-use crate::store::DirectoryStore;
+use crate::store::{DirectoryStore, Store};
 
 /// An opened Zarr array (v2 or v3) on the local filesystem.
 ///
 /// Opening parses the metadata once; reads through the same `OpenArray` reuse it.
 pub struct OpenArray {
     pub path: String,
-    pub array: Array<DirectoryStore>,
+    pub array: Array<Store>,
     /// `None` when the data type cannot be read by the engine.
     pub element: Option<ElementType>,
     /// The regular chunk shape, or `None` for other chunk grids.
@@ -107,7 +107,7 @@ impl OpenArray {
         })
     }
 
-    fn new(path: &str, array: Array<DirectoryStore>) -> Self {
+    fn new(path: &str, array: Array<Store>) -> Self {
         let element = ElementType::from_data_type(array.data_type());
         let checksummed_chunks = match array.metadata() {
             ArrayMetadata::V3(metadata) => metadata.codecs.iter().any(|codec| {
@@ -231,22 +231,18 @@ fn on_pool<T: Send>(open: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     crate::pool::current()?.install(open)
 }
 
-fn filesystem_store(path: &str) -> Result<Arc<DirectoryStore>> {
+fn filesystem_store(path: &str) -> Result<Arc<Store>> {
     if path.is_empty() {
         return Err(Error::invalid_argument("the array path is empty"));
     }
     // Only to check the path the way zarrs does; reads go through `DirectoryStore`.
     FilesystemStore::new(path)
-        .map(|_| Arc::new(DirectoryStore::new(path)))
+        .map(|_| Arc::new(DirectoryStore::new(path)) as Arc<Store>)
         .map_err(|err| Error::invalid_argument(format!("invalid path '{path}': {err}")))
 }
 
 /// Builds the array from a metadata document, Zarr v2 or v3.
-fn array_from_json(
-    store: Arc<DirectoryStore>,
-    path: &str,
-    text: &str,
-) -> Result<Array<DirectoryStore>> {
+fn array_from_json(store: Arc<Store>, path: &str, text: &str) -> Result<Array<Store>> {
     let invalid = |err: &dyn std::fmt::Display| {
         Error::new(
             ZCF_STATUS_INVALID_METADATA,

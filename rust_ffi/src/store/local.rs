@@ -1,22 +1,26 @@
-//! The store reads go through: a read-only view of a directory, one file per key.
+//! A directory with one file per key: the local store reads and writes go through.
 //!
-//! zarrs' `FilesystemStore` does not fit two of this library's promises. It allocates a
+//! zarrs' `FilesystemStore` does not fit three of this library's promises. It allocates a
 //! buffer of whatever length a byte range asks for before reading, so a corrupt shard
 //! index claiming 2^60 bytes made the allocation fail, which aborts the process. And it
 //! guards files with locks that a forked child inherits in whatever state the parent's
 //! reading threads left them, so a child reading through an inherited handle could wait
-//! forever. This store checks every byte range against the file's size before
-//! allocating, and takes no locks at all (reads need none: writers replace files by
-//! renaming, so an open file is always one whole version).
+//! forever. And it writes values in place, so a reader (or a writer killed midway) can
+//! see half a chunk. This store checks every byte range against the file's size before
+//! allocating, writes every value to a temporary file beside its key and renames it into
+//! place, and takes no locks at all: an open file is always one whole version, old or new.
 
 use std::fs::File;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use zarrs::storage::byte_range::{ByteRange, ByteRangeIterator, InvalidByteRangeError};
 use zarrs::storage::{
-    Bytes, MaybeBytes, MaybeBytesIterator, ReadableStorageTraits, StorageError, StoreKey,
+    Bytes, ListableStorageTraits, MaybeBytes, MaybeBytesIterator, OffsetBytesIterator,
+    ReadableStorageTraits, StorageError, StoreKey, StoreKeys, StoreKeysPrefixes, StorePrefix,
+    WritableStorageTraits, store_set_partial_many,
 };
 
 pub struct DirectoryStore {
@@ -31,6 +35,72 @@ impl DirectoryStore {
     fn path(&self, key: &StoreKey) -> PathBuf {
         self.root.join(key.as_str())
     }
+
+    fn prefix_path(&self, prefix: &StorePrefix) -> PathBuf {
+        self.root.join(prefix.as_str())
+    }
+
+    /// The keys of the files below `dir` (the directory of `prefix`), sorted.
+    fn keys_below(&self, dir: &Path, prefix: &str) -> Result<StoreKeys, StorageError> {
+        let mut keys = Vec::new();
+        let mut pending = vec![(dir.to_path_buf(), prefix.to_owned())];
+        while let Some((dir, prefix)) = pending.pop() {
+            let Some(entries) = absent_if_missing(std::fs::read_dir(&dir))? else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry?;
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
+                if is_temporary(&name) {
+                    continue;
+                }
+                if entry.file_type()?.is_dir() {
+                    pending.push((entry.path(), format!("{prefix}{name}/")));
+                } else if let Ok(key) = StoreKey::new(format!("{prefix}{name}")) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+/// Temporary files are named `<name>.<TEMPORARY_MARK>-<pid>-<n>` next to the key they
+/// replace. Listings skip them: one left behind by a killed writer is not a key.
+const TEMPORARY_MARK: &str = "zcf-partial";
+
+fn is_temporary(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, suffix)| suffix.starts_with(TEMPORARY_MARK))
+}
+
+/// Writes `value` to `path` atomically: to a temporary file in the same directory, then
+/// renamed over `path`. A reader sees the old file or the new one, never a mix; a process
+/// killed before the rename leaves the old file (and a temporary file nobody reads).
+fn write_atomically(path: &Path, value: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or_else(|| std::io::Error::new(ErrorKind::InvalidInput, "a key needs a file name"))?;
+    let temporary = parent.join(format!(
+        "{name}.{TEMPORARY_MARK}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::create_dir_all(parent).and_then(|()| {
+        let mut file = File::create(&temporary)?;
+        file.write_all(value)?;
+        std::fs::rename(&temporary, path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// `Ok(None)` for a missing file, as stores report absent keys.
@@ -103,6 +173,76 @@ impl ReadableStorageTraits for DirectoryStore {
     }
 }
 
+impl WritableStorageTraits for DirectoryStore {
+    fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
+        Ok(write_atomically(&self.path(key), &value)?)
+    }
+
+    fn set_partial_many(
+        &self,
+        key: &StoreKey,
+        offset_values: OffsetBytesIterator,
+    ) -> Result<(), StorageError> {
+        // Read, patch and replace the whole value, so that the update is atomic too.
+        store_set_partial_many(self, key, offset_values)
+    }
+
+    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+        absent_if_missing(std::fs::remove_file(self.path(key))).map(|_| ())
+    }
+
+    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+        let path = self.prefix_path(prefix);
+        absent_if_missing(std::fs::remove_dir_all(path)).map(|_| ())
+    }
+
+    fn supports_set_partial(&self) -> bool {
+        false
+    }
+}
+
+impl ListableStorageTraits for DirectoryStore {
+    fn list(&self) -> Result<StoreKeys, StorageError> {
+        self.list_prefix(&StorePrefix::root())
+    }
+
+    fn list_prefix(&self, prefix: &StorePrefix) -> Result<StoreKeys, StorageError> {
+        self.keys_below(&self.prefix_path(prefix), prefix.as_str())
+    }
+
+    fn list_dir(&self, prefix: &StorePrefix) -> Result<StoreKeysPrefixes, StorageError> {
+        let mut keys = Vec::new();
+        let mut prefixes = Vec::new();
+        if let Some(entries) = absent_if_missing(std::fs::read_dir(self.prefix_path(prefix)))? {
+            for entry in entries {
+                let entry = entry?;
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
+                if is_temporary(&name) {
+                    continue;
+                }
+                if entry.file_type()?.is_dir() {
+                    prefixes.push(StorePrefix::new(format!("{}{name}/", prefix.as_str()))?);
+                } else {
+                    keys.push(StoreKey::new(format!("{}{name}", prefix.as_str()))?);
+                }
+            }
+        }
+        keys.sort();
+        prefixes.sort();
+        Ok(StoreKeysPrefixes::new(keys, prefixes))
+    }
+
+    fn size_prefix(&self, prefix: &StorePrefix) -> Result<u64, StorageError> {
+        let mut size = 0;
+        for key in self.list_prefix(prefix)? {
+            size += self.size_key(&key)?.unwrap_or(0);
+        }
+        Ok(size)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +295,50 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn writes_replace_whole_files_and_leave_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirectoryStore::new(dir.path());
+        let key = StoreKey::new("c/0/1").unwrap();
+        store.set(&key, Bytes::from_static(b"old")).unwrap();
+        store.set(&key, Bytes::from_static(b"new value")).unwrap();
+        assert_eq!(store.get(&key).unwrap().unwrap().as_ref(), b"new value");
+        store
+            .set_partial_many(
+                &key,
+                Box::new([(4, Bytes::from_static(b"VALUE"))].into_iter()),
+            )
+            .unwrap();
+        assert_eq!(store.get(&key).unwrap().unwrap().as_ref(), b"new VALUE");
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("c/0"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["1"]);
+        // A temporary file left by a killed writer is not a key.
+        std::fs::write(dir.path().join("c/0/2.zcf-partial-1-7"), b"torn").unwrap();
+        store
+            .set(&StoreKey::new("zarr.json").unwrap(), Bytes::new())
+            .unwrap();
+        let listed: Vec<String> = store
+            .list()
+            .unwrap()
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(listed, ["c/0/1", "zarr.json"]);
+        let dir_listing = store.list_dir(&StorePrefix::new("c/").unwrap()).unwrap();
+        assert_eq!(dir_listing.prefixes().len(), 1);
+        assert!(dir_listing.keys().is_empty());
+        assert_eq!(store.size_prefix(&StorePrefix::root()).unwrap(), 9);
+        store.erase(&key).unwrap();
+        store.erase(&key).unwrap();
+        assert!(store.get(&key).unwrap().is_none());
+        store
+            .erase_prefix(&StorePrefix::new("c/").unwrap())
+            .unwrap();
+        assert!(!dir.path().join("c").exists());
     }
 }
