@@ -1,4 +1,5 @@
-//! An array opened from a local directory, with the facts the engine and callers need.
+//! An array opened (or created) in a local directory, with the facts the engine and
+//! callers need.
 
 use std::sync::Arc;
 
@@ -8,8 +9,18 @@ use zarrs::metadata::v2::{ArrayMetadataV2, DataTypeMetadataV2};
 use zarrs::metadata::v3::ArrayMetadataV3;
 
 use crate::data_type::ElementType;
-use crate::error::{Error, Result, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO};
+use crate::error::{
+    Error, Result, ZCF_STATUS_ALREADY_EXISTS, ZCF_STATUS_INVALID_METADATA, ZCF_STATUS_IO,
+    ZCF_STATUS_READ_ONLY,
+};
 use crate::store::{DirectoryStore, Store};
+
+/// Whether an opened array accepts writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    ReadOnly,
+    ReadWrite,
+}
 
 /// An opened Zarr array (v2 or v3) on the local filesystem.
 ///
@@ -17,6 +28,7 @@ use crate::store::{DirectoryStore, Store};
 pub struct OpenArray {
     pub path: String,
     pub array: Array<Store>,
+    pub mode: Mode,
     /// `None` when the data type cannot be read by the engine.
     pub element: Option<ElementType>,
     /// The regular chunk shape, or `None` for other chunk grids.
@@ -69,13 +81,16 @@ impl ChunkAccess {
     }
 }
 
+/// The metadata documents a Zarr node keeps at the top of its directory.
+const NODE_DOCUMENTS: [&str; 3] = ["zarr.json", ".zarray", ".zgroup"];
+
 impl OpenArray {
     /// Opens the array whose metadata is stored at `path`.
-    pub fn open(path: &str) -> Result<Self> {
-        on_pool(|| Self::open_here(path))
+    pub fn open(path: &str, mode: Mode) -> Result<Self> {
+        on_pool(|| Ok(Self::new(path, Self::open_here(path)?, mode)))
     }
 
-    fn open_here(path: &str) -> Result<Self> {
+    fn open_here(path: &str) -> Result<Array<Store>> {
         let store = filesystem_store(path)?;
         let array = match Array::open(Arc::clone(&store), "/") {
             // zarr-python writes `"fill_value": null` for Zarr v2 arrays created without
@@ -92,22 +107,92 @@ impl OpenArray {
             }
             opened => opened.map_err(|err| Error::from_open(path, err))?,
         };
-        Ok(Self::new(path, array))
+        Ok(array)
     }
 
-    /// Creates the array stored at `path` from its metadata document (the contents of
+    /// Opens the array stored at `path` from its metadata document (the contents of
     /// `zarr.json` or `.zarray`) without reading the metadata from the store.
-    pub fn with_metadata(path: &str, metadata_json: &str) -> Result<Self> {
+    pub fn with_metadata(path: &str, metadata_json: &str, mode: Mode) -> Result<Self> {
         on_pool(|| {
             let store = filesystem_store(path)?;
-            Ok(Self::new(
-                path,
-                array_from_json(store, path, metadata_json)?,
-            ))
+            let array = array_from_json(store, path, metadata_json)?;
+            Ok(Self::new(path, array, mode))
         })
     }
 
-    fn new(path: &str, array: Array<Store>) -> Self {
+    /// Creates a new array at `path` from its metadata document (the text of `zarr.json`,
+    /// or of `.zarray` plus optionally `.zattrs` for Zarr v2), written as given, and
+    /// opens it for writing.
+    ///
+    /// Everything is checked before the first file is touched: the document must describe
+    /// an array the engine can write (a fixed-size data type, a regular chunk grid). A
+    /// Zarr node already at `path` is an error unless `overwrite`, which deletes it (its
+    /// whole directory) first; a directory that holds other files but no Zarr node is
+    /// never deleted.
+    pub fn create(
+        path: &str,
+        metadata_json: &str,
+        attributes_json: Option<&str>,
+        overwrite: bool,
+    ) -> Result<Self> {
+        on_pool(|| {
+            let store = filesystem_store(path)?;
+            let array = array_from_json(Arc::clone(&store), path, metadata_json)?;
+            let created = Self::new(path, array, Mode::ReadWrite);
+            created.element()?;
+            created.regular_chunk_shape()?;
+            let mut documents = Vec::new();
+            match (created.zarr_format, attributes_json) {
+                (3, None) => documents.push(("zarr.json", metadata_json)),
+                (3, Some(_)) => {
+                    return Err(Error::invalid_argument(
+                        "Zarr v3 arrays keep their attributes in the metadata document; pass no \
+                         separate attributes",
+                    ));
+                }
+                (_, attributes) => {
+                    if let Some(attributes) = attributes {
+                        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(
+                            attributes,
+                        )
+                        .map_err(|err| {
+                            Error::invalid_argument(format!(
+                                "the attributes are not a JSON object: {err}"
+                            ))
+                        })?;
+                        documents.push((".zattrs", attributes));
+                    }
+                    // Last, so that the array appears only once it is complete.
+                    documents.push((".zarray", metadata_json));
+                }
+            }
+            prepare_directory(path, overwrite)?;
+            for (key, text) in documents {
+                let key = zarrs::storage::StoreKey::new(key).map_err(Error::internal)?;
+                store
+                    .set(&key, text.as_bytes().to_vec().into())
+                    .map_err(|err| Error::io(format!("cannot write '{path}/{key}': {err}")))?;
+            }
+            Ok(created)
+        })
+    }
+
+    /// Refuses writes through a handle opened for reading.
+    pub fn check_writable(&self) -> Result<()> {
+        match self.mode {
+            Mode::ReadWrite => Ok(()),
+            Mode::ReadOnly => Err(Error::new(
+                ZCF_STATUS_READ_ONLY,
+                format!(
+                    "the Zarr array at '{}' was opened for reading only; open it for writing \
+                     to change it",
+                    self.path
+                ),
+            )),
+        }
+    }
+
+    fn new(path: &str, array: Array<Store>, mode: Mode) -> Self {
         let element = ElementType::from_data_type(array.data_type());
         let checksummed_chunks = match array.metadata() {
             ArrayMetadata::V3(metadata) => metadata.codecs.iter().any(|codec| {
@@ -160,6 +245,7 @@ impl OpenArray {
         Self {
             path: path.to_owned(),
             array,
+            mode,
             element,
             chunk_shape,
             zarr_format,
@@ -229,6 +315,48 @@ fn guards_with_checksum(codec: &serde_json::Value) -> bool {
 /// threads nobody asked for.
 fn on_pool<T: Send>(open: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     crate::pool::current()?.install(open)
+}
+
+/// Makes the directory `path` ready for a new array (see `OpenArray::create`).
+fn prepare_directory(path: &str, overwrite: bool) -> Result<()> {
+    let dir = std::path::Path::new(path);
+    let io = |err: std::io::Error| Error::io(format!("cannot prepare '{path}': {err}"));
+    match std::fs::metadata(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return std::fs::create_dir_all(dir).map_err(io);
+        }
+        Err(err) => return Err(io(err)),
+        Ok(metadata) if !metadata.is_dir() => {
+            return Err(Error::new(
+                ZCF_STATUS_ALREADY_EXISTS,
+                format!("'{path}' exists and is not a directory"),
+            ));
+        }
+        Ok(_) => {}
+    }
+    let node = NODE_DOCUMENTS
+        .iter()
+        .find(|document| dir.join(document).exists());
+    match (node, overwrite) {
+        (Some(document), false) => Err(Error::new(
+            ZCF_STATUS_ALREADY_EXISTS,
+            format!(
+                "a Zarr node already exists at '{path}' ({document}); overwrite it to replace it"
+            ),
+        )),
+        (Some(_), true) => {
+            std::fs::remove_dir_all(dir).map_err(io)?;
+            std::fs::create_dir_all(dir).map_err(io)
+        }
+        (None, true) if std::fs::read_dir(dir).map_err(io)?.next().is_some() => Err(Error::new(
+            ZCF_STATUS_ALREADY_EXISTS,
+            format!(
+                "'{path}' holds files but no Zarr node; they are not deleted to make room for \
+                 an array"
+            ),
+        )),
+        (None, _) => Ok(()),
+    }
 }
 
 fn filesystem_store(path: &str) -> Result<Arc<Store>> {

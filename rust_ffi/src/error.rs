@@ -24,14 +24,21 @@ pub const ZCF_STATUS_INVALID_SELECTION: i32 = 102;
 pub const ZCF_STATUS_BUFFER_MISMATCH: i32 = 103;
 /// An index or slice bound lies outside the array.
 pub const ZCF_STATUS_OUT_OF_BOUNDS: i32 = 104;
+/// A write through a handle opened for reading only (`zcf_array_open`,
+/// `zcf_array_open_with_metadata`); nothing was written.
+pub const ZCF_STATUS_READ_ONLY: i32 = 105;
 /// No Zarr array exists at the given path.
 pub const ZCF_STATUS_NOT_FOUND: i32 = 200;
 /// The array metadata could not be parsed or is inconsistent.
 pub const ZCF_STATUS_INVALID_METADATA: i32 = 201;
 /// The array uses a data type, codec or chunk grid this library cannot read.
 pub const ZCF_STATUS_UNSUPPORTED: i32 = 202;
-/// Reading from the store failed (permissions, a directory where a file should be, ...).
+/// Reading from or writing to the store failed (permissions, a directory where a file
+/// should be, a full disk, ...).
 pub const ZCF_STATUS_IO: i32 = 203;
+/// Creating an array where a Zarr array or group already exists (without
+/// `ZCF_CREATE_OVERWRITE`), or overwriting a directory that holds no Zarr node.
+pub const ZCF_STATUS_ALREADY_EXISTS: i32 = 204;
 /// A chunk could not be decoded (corrupt or truncated data, checksum mismatch).
 pub const ZCF_STATUS_DECODE: i32 = 300;
 /// A Rust panic was caught at the C boundary; the library state is still usable.
@@ -80,6 +87,10 @@ impl Error {
         Self::new(ZCF_STATUS_UNSUPPORTED, message)
     }
 
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(ZCF_STATUS_IO, message)
+    }
+
     /// Classifies an error raised while opening the array at `path`.
     pub fn from_open(path: &str, err: ArrayCreateError) -> Self {
         let status = match &err {
@@ -114,6 +125,23 @@ impl Error {
         Self::new(
             status,
             format!("cannot read chunk '{chunk_key}' of the Zarr array at '{array_path}': {err}"),
+        )
+    }
+}
+
+impl Error {
+    /// Classifies an error raised while encoding or storing the chunk under `chunk_key`.
+    pub fn from_chunk_write(array_path: &str, chunk_key: &str, err: ArrayError) -> Self {
+        let status = match &err {
+            ArrayError::StorageError(_) | ArrayError::CodecError(CodecError::StorageError(_)) => {
+                ZCF_STATUS_IO
+            }
+            ArrayError::CodecError(_) => ZCF_STATUS_UNSUPPORTED,
+            _ => ZCF_STATUS_INTERNAL,
+        };
+        Self::new(
+            status,
+            format!("cannot write chunk '{chunk_key}' of the Zarr array at '{array_path}': {err}"),
         )
     }
 }

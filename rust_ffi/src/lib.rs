@@ -1,7 +1,7 @@
-//! Read Zarr arrays into caller-owned memory through a C ABI.
+//! Read Zarr arrays into caller-owned memory, and write them from it, through a C ABI.
 //!
 //! `ffi` is the C boundary; everything behind it is safe Rust: `plan` (selections and
-//! their mapping onto chunks), `engine` (the parallel chunk walk and the reads on it),
+//! their mapping onto chunks), `engine` (the parallel chunk walk, and the reads and writes on it),
 //! `array` (opening arrays), `store` (where chunks live), `data_type`, `pool` (the
 //! worker threads) and `error` (statuses and messages).
 

@@ -1,14 +1,15 @@
 //! The engine: walks the chunks a selection touches, in parallel on the library's pool,
 //! and moves elements between them and the caller's buffer.
 //!
-//! Reads (`read`, with `shard` for parts of shards) fill the caller's buffer from chunks.
-//! Both start from the same checked plan (`crate::plan`), the same walk over the chunks
+//! Reads (`read`, with `shard` for parts of shards) fill the caller's buffer from chunks;
+//! writes (`write`) store the caller's values into chunks. Both start from the same checked plan (`crate::plan`), the same walk over the chunks
 //! (`for_each_chunk_part`) and the same element copies (`copy`). Every check that can fail
 //! on the caller's input runs before the first chunk is touched.
 
 mod copy;
 mod read;
 mod shard;
+mod write;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +24,7 @@ use crate::plan::{ChunkSpan, DimChunkMap};
 use crate::pool;
 
 pub use read::{read_chunks_into, read_into};
+pub use write::{WriteOptions, write_chunks_from, write_from};
 
 static VALIDATE_CHECKSUMS: AtomicBool = AtomicBool::new(true);
 
@@ -172,6 +174,26 @@ impl<'a> Grid<'a> {
                     ),
                 ))
             }
+        }
+    }
+
+    /// Runs a zarrs encode or store operation for `chunk` and names the chunk in its
+    /// errors; a panic in there is a bug, reported as such.
+    fn guarded_write<T>(
+        &self,
+        chunk: &[u64],
+        operation: impl FnOnce() -> std::result::Result<T, zarrs::array::ArrayError>,
+    ) -> Result<T> {
+        let key = || self.array.array.chunk_key(chunk);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(operation)) {
+            Ok(result) => {
+                result.map_err(|err| Error::from_chunk_write(&self.array.path, key().as_str(), err))
+            }
+            Err(_) => Err(Error::internal(format!(
+                "writing chunk '{}' of the Zarr array at '{}' panicked",
+                key().as_str(),
+                self.array.path
+            ))),
         }
     }
 

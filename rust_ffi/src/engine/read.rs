@@ -427,7 +427,7 @@ mod tests {
         array
             .store_array_subset(&array.subset_all(), values)
             .unwrap();
-        OpenArray::open(dir.to_str().unwrap()).unwrap()
+        OpenArray::open(dir.to_str().unwrap(), crate::array::Mode::ReadOnly).unwrap()
     }
 
     fn read(array: &OpenArray, selection: &Selection<'_>, len: usize) -> Result<Vec<i32>> {
@@ -550,7 +550,8 @@ mod tests {
                 vec![1i32, 2, 3, 4],
             )
             .unwrap();
-        let array = OpenArray::open(dir.path().to_str().unwrap()).unwrap();
+        let array =
+            OpenArray::open(dir.path().to_str().unwrap(), crate::array::Mode::ReadOnly).unwrap();
         let (rows, cols) = ([1i64, 5, 0, 7, 1], [1i64, 5, 1, 0, 0]);
         let selection = Selection {
             mode: Mode::Pointwise,
@@ -580,7 +581,8 @@ mod tests {
             written
                 .store_array_subset(&written.subset_all(), (0..990).collect::<Vec<i32>>())
                 .unwrap();
-            let array = OpenArray::open(dir.path().to_str().unwrap()).unwrap();
+            let array = OpenArray::open(dir.path().to_str().unwrap(), crate::array::Mode::ReadOnly)
+                .unwrap();
             let expected_access = match (&subchunks, compressed) {
                 (Some(_), _) => ChunkAccess::InnerChunks,
                 (None, true) => ChunkAccess::Whole,

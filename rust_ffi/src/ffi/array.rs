@@ -1,18 +1,27 @@
-//! The array handle and its functions: open, describe, read.
+//! The array handle and its functions: open or create, describe, read, write.
 
 use std::ffi::{CStr, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::selection::{ZcfChunkProjections, ZcfSelection, projections_from_c, selection_from_c};
-use super::{copy_text, deref, guard, null, out_buffer, path_str, slice};
-use crate::array::OpenArray;
+use super::{copy_text, deref, guard, in_buffer, null, out_buffer, path_str, slice};
+use crate::array::{Mode, OpenArray};
 use crate::data_type::ZCF_DTYPE_UNSUPPORTED;
-use crate::engine;
+use crate::engine::{self, WriteOptions};
 use crate::error::{Error, Result};
 use crate::plan::Selection;
 
-/// An array opened from a local directory with `zcf_array_open`. Opaque: use it only
-/// through pointers, and release it with `zcf_array_free`.
+/// Write flag: store chunks (and inner chunks of shards) whose elements all equal the
+/// fill value, instead of deleting them (zarr's `write_empty_chunks=True`).
+pub const ZCF_WRITE_EMPTY_CHUNKS: u32 = 1;
+
+/// Create flag: replace a Zarr array or group already at the path (its whole directory
+/// is deleted first).
+pub const ZCF_CREATE_OVERWRITE: u32 = 1;
+
+/// An array opened from a local directory with `zcf_array_open` (or one of its
+/// variants) or created with `zcf_array_create`. Opaque: use it only through pointers,
+/// and release it with `zcf_array_free`.
 pub struct ZcfArray(OpenArray);
 
 // C callers share one handle between threads, which is sound only while it is both.
@@ -79,11 +88,34 @@ pub unsafe extern "C" fn zcf_array_open(path: *const c_char, array_out: *mut *mu
         }
         // SAFETY: forwarded to the caller.
         let path = unsafe { path_str(path) }?;
-        let array = Box::new(ZcfArray(OpenArray::open(path)?));
-        // SAFETY: `array_out` is non-null and writable per the caller.
-        unsafe { *array_out = Box::into_raw(array) };
+        // SAFETY: forwarded to the caller.
+        unsafe { hand_out(OpenArray::open(path, Mode::ReadOnly)?, array_out) };
         Ok(())
     })
+}
+
+/// Stores a new handle in the caller's `array_out`.
+///
+/// # Safety
+/// `array_out` must be non-null and valid for writing one pointer.
+unsafe fn hand_out(array: OpenArray, array_out: *mut *mut ZcfArray) {
+    // SAFETY: forwarded to the caller.
+    unsafe { *array_out = Box::into_raw(Box::new(ZcfArray(array))) };
+}
+
+/// The NUL-terminated UTF-8 text at `text`, or `None` for NULL.
+///
+/// # Safety
+/// `text` must be NULL or NUL-terminated.
+unsafe fn optional_text<'a>(text: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if text.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-null and NUL-terminated per the caller.
+    unsafe { CStr::from_ptr(text) }
+        .to_str()
+        .map(Some)
+        .map_err(|_| Error::invalid_argument(format!("`{name}` is not valid UTF-8")))
 }
 
 /// Like `zcf_array_open`, but takes the array's metadata document (the JSON text of its
@@ -114,21 +146,144 @@ pub unsafe extern "C" fn zcf_array_open_with_metadata(
         }
         // SAFETY: forwarded to the caller.
         let path = unsafe { path_str(path) }?;
-        if metadata_json.is_null() {
-            return Err(null("metadata_json"));
-        }
-        // SAFETY: non-null and NUL-terminated per the caller.
-        let metadata_json = unsafe { CStr::from_ptr(metadata_json) }
-            .to_str()
-            .map_err(|_| Error::invalid_argument("the metadata is not valid UTF-8"))?;
-        let array = Box::new(ZcfArray(OpenArray::with_metadata(path, metadata_json)?));
-        // SAFETY: `array_out` is non-null and writable per the caller.
-        unsafe { *array_out = Box::into_raw(array) };
+        // SAFETY: forwarded to the caller.
+        let metadata_json = unsafe { optional_text(metadata_json, "metadata_json") }?
+            .ok_or_else(|| null("metadata_json"))?;
+        let array = OpenArray::with_metadata(path, metadata_json, Mode::ReadOnly)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { hand_out(array, array_out) };
         Ok(())
     })
 }
 
-/// Releases a handle returned by `zcf_array_open` or `zcf_array_open_with_metadata` and everything it holds.
+/// Opens the existing array at `path` for reading and writing: as `zcf_array_open`, or
+/// as `zcf_array_open_with_metadata` when `metadata_json` is not NULL. Only handles
+/// opened this way (or by `zcf_array_create`) accept `zcf_array_write*` calls.
+///
+/// - `path`: the array's directory, a NUL-terminated UTF-8 string.
+/// - `metadata_json`: NULL to read the metadata from `path`, or the text of the array's
+///   `zarr.json` / `.zarray`.
+/// - `array_out`: receives the new handle on success; left unchanged on failure.
+///
+/// Ownership: the caller owns the handle and releases it with `zcf_array_free`.
+///
+/// Thread safety: may be called from any thread. Any number of threads may read and
+/// write through one handle at once; see `zcf_array_write` for writes to one chunk.
+///
+/// # Errors
+/// Those of `zcf_array_open` (and, with `metadata_json`, of
+/// `zcf_array_open_with_metadata`).
+///
+/// # Safety
+/// `path` must be NULL or NUL-terminated; `metadata_json` must be NULL or
+/// NUL-terminated; `array_out` must be NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_open_writable(
+    path: *const c_char,
+    metadata_json: *const c_char,
+    array_out: *mut *mut ZcfArray,
+) -> i32 {
+    guard(|| {
+        if array_out.is_null() {
+            return Err(null("array_out"));
+        }
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { path_str(path) }?;
+        // SAFETY: forwarded to the caller.
+        let array = match unsafe { optional_text(metadata_json, "metadata_json") }? {
+            None => OpenArray::open(path, Mode::ReadWrite)?,
+            Some(metadata_json) => OpenArray::with_metadata(path, metadata_json, Mode::ReadWrite)?,
+        };
+        // SAFETY: forwarded to the caller.
+        unsafe { hand_out(array, array_out) };
+        Ok(())
+    })
+}
+
+/// Creates a new array in the directory `path` from its metadata document and opens it
+/// for reading and writing. The document is written as given: `zarr.json` for Zarr v3
+/// (attributes inside it), `.zarray` for Zarr v2 (with `.zattrs` from `attributes_json`
+/// when that is not NULL). The new array holds no chunks: it reads as its fill value.
+///
+/// - `path`: the array's directory (created with its parents if missing).
+/// - `metadata_json`: the metadata document, NUL-terminated UTF-8 JSON.
+/// - `attributes_json`: NULL, or (Zarr v2 only) the `.zattrs` JSON object.
+/// - `flags`: 0, or `ZCF_CREATE_OVERWRITE` to replace a Zarr array or group at `path`
+///   (its whole directory is deleted first). A directory that holds files but no Zarr
+///   node is never deleted.
+/// - `array_out`: receives the new handle on success; left unchanged on failure.
+///
+/// The document is checked before anything is written: a failed call changes nothing
+/// on disk, except for an I/O error while writing.
+///
+/// Ownership: the caller owns the handle and releases it with `zcf_array_free`.
+///
+/// Thread safety: may be called from any thread; creating the same path from two
+/// threads at once leaves one of the two documents.
+///
+/// # Errors
+/// - `ZCF_STATUS_NULL_POINTER`: `path`, `metadata_json` or `array_out` is NULL.
+/// - `ZCF_STATUS_INVALID_ARGUMENT`: `path` is empty or not UTF-8; unknown `flags`;
+///   `attributes_json` given for Zarr v3 or not a JSON object.
+/// - `ZCF_STATUS_INVALID_METADATA`: the document is not valid array metadata.
+/// - `ZCF_STATUS_UNSUPPORTED`: a data type the engine cannot write (not fixed-size), a
+///   codec or chunk grid it cannot use.
+/// - `ZCF_STATUS_ALREADY_EXISTS`: a Zarr array or group exists at `path` and `flags`
+///   lacks `ZCF_CREATE_OVERWRITE`; or `path` is a file; or it is a directory holding
+///   files but no Zarr node and `ZCF_CREATE_OVERWRITE` is set.
+/// - `ZCF_STATUS_IO`: the directory or a document could not be written.
+/// - `ZCF_STATUS_PANIC`: a bug inside the library was caught.
+///
+/// # Safety
+/// `path` and `metadata_json` must be NULL or NUL-terminated; `attributes_json` must be
+/// NULL or NUL-terminated; `array_out` must be NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_create(
+    path: *const c_char,
+    metadata_json: *const c_char,
+    attributes_json: *const c_char,
+    flags: u32,
+    array_out: *mut *mut ZcfArray,
+) -> i32 {
+    guard(|| {
+        if array_out.is_null() {
+            return Err(null("array_out"));
+        }
+        // SAFETY: forwarded to the caller.
+        let path = unsafe { path_str(path) }?;
+        // SAFETY: forwarded to the caller.
+        let metadata_json = unsafe { optional_text(metadata_json, "metadata_json") }?
+            .ok_or_else(|| null("metadata_json"))?;
+        // SAFETY: forwarded to the caller.
+        let attributes_json = unsafe { optional_text(attributes_json, "attributes_json") }?;
+        if flags & !ZCF_CREATE_OVERWRITE != 0 {
+            return Err(Error::invalid_argument(format!(
+                "unknown create flags {flags:#x}"
+            )));
+        }
+        let overwrite = flags & ZCF_CREATE_OVERWRITE != 0;
+        let array = OpenArray::create(path, metadata_json, attributes_json, overwrite)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { hand_out(array, array_out) };
+        Ok(())
+    })
+}
+
+/// Whether `array` accepts writes (it was opened with `zcf_array_open_writable` or
+/// created with `zcf_array_create`); false for NULL.
+///
+/// Thread safety: may be called from any thread at any time. Never fails.
+///
+/// # Safety
+/// `array` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_is_writable(array: *const ZcfArray) -> bool {
+    // SAFETY: forwarded to the caller.
+    unsafe { array.as_ref() }.is_some_and(|array| array.0.check_writable().is_ok())
+}
+
+/// Releases a handle returned by `zcf_array_open`, `zcf_array_open_with_metadata`,
+/// `zcf_array_open_writable` or `zcf_array_create`, and everything it holds.
 ///
 /// - `array`: the handle, or NULL (then nothing happens).
 ///
@@ -505,7 +660,7 @@ pub unsafe extern "C" fn zcf_read(
         let selection = unsafe { selection_from_c(selection) }?;
         // SAFETY: forwarded to the caller.
         let out = unsafe { out_buffer(out, out_len) }?;
-        engine::read_into(&OpenArray::open(path)?, &selection, out)
+        engine::read_into(&OpenArray::open(path, Mode::ReadOnly)?, &selection, out)
     })
 }
 
@@ -564,6 +719,181 @@ pub unsafe extern "C" fn zcf_array_read_chunks(
             reads.buffer_shape,
             out,
             missing,
+        )
+    })
+}
+
+fn write_options(flags: u32) -> Result<WriteOptions> {
+    if flags & !ZCF_WRITE_EMPTY_CHUNKS != 0 {
+        return Err(Error::invalid_argument(format!(
+            "unknown write flags {flags:#x}"
+        )));
+    }
+    Ok(WriteOptions {
+        write_empty_chunks: flags & ZCF_WRITE_EMPTY_CHUNKS != 0,
+    })
+}
+
+/// Writes `values` into the elements that `selection` picks out of `array`.
+///
+/// - `array`: a handle opened for writing (`zcf_array_open_writable`,
+///   `zcf_array_create`).
+/// - `selection`: where to write; see `ZcfSelection` and `ZcfDimSelection`. Read only
+///   during the call.
+/// - `values`: the caller's values in C order with the selection's output shape (what
+///   `zcf_array_read` would fill), `ZcfArrayInfo::item_size` bytes per element in native
+///   byte order; or a single element, written to every selected position. Read only
+///   during the call.
+/// - `values_len`: the size of `values` in bytes: the selection's size in bytes, or the
+///   item size.
+/// - `flags`: 0, or `ZCF_WRITE_EMPTY_CHUNKS`.
+///
+/// Everything the caller passed is checked before the first chunk is read or written: a
+/// call that fails with a 1xx status (or `ZCF_STATUS_UNSUPPORTED` for the data type)
+/// changes nothing in the store. The chunks are then written in parallel on the
+/// library's worker threads. A chunk whose every element is written is encoded from
+/// `values` alone; any other is read (the fill value when absent), updated and
+/// re-encoded. Each chunk file is replaced atomically (written beside it, then renamed):
+/// a concurrent reader, or a process killed mid-write, sees every chunk old or new, never
+/// torn. A failure after the checks (I/O, a corrupt chunk that must be updated) may
+/// leave some chunks written and others not, each of them whole.
+///
+/// As zarr-python does, a chunk whose elements all equal the fill value is deleted
+/// rather than stored, unless `flags` has `ZCF_WRITE_EMPTY_CHUNKS`. An index selected
+/// twice takes the value given last.
+///
+/// Thread safety: any number of threads may write through one handle (or different
+/// handles, or processes) at once to distinct chunks. Two writes to the same chunk at
+/// the same time each replace it whole: the one renamed last wins, and a partial write
+/// may undo the other's change to that chunk (no torn data, but lost updates).
+///
+/// # Errors
+/// - `ZCF_STATUS_NULL_POINTER`: `array` or `selection` is NULL; a pointer inside
+///   `selection` is NULL while its count is not 0; `values` is NULL while
+///   `values_len > 0`.
+/// - `ZCF_STATUS_READ_ONLY`: the handle was opened for reading only.
+/// - `ZCF_STATUS_INVALID_ARGUMENT`: unknown `flags`.
+/// - `ZCF_STATUS_INVALID_SELECTION`, `ZCF_STATUS_OUT_OF_BOUNDS`: as `zcf_array_read`.
+/// - `ZCF_STATUS_BUFFER_MISMATCH`: `values_len` is neither the selection's size in bytes
+///   nor the item size.
+/// - `ZCF_STATUS_UNSUPPORTED`: the data type or chunk grid cannot be written, or a codec
+///   failed to encode a chunk.
+/// - `ZCF_STATUS_IO`: a chunk could not be read or written (permissions, a full disk).
+/// - `ZCF_STATUS_DECODE`: a chunk that must be updated is corrupt (it is left as it was).
+/// - `ZCF_STATUS_INTERNAL`, `ZCF_STATUS_PANIC`: a bug inside the library was caught.
+///
+/// # Safety
+/// `array` must be NULL or a live handle; `selection` must be NULL or point to a
+/// `ZcfSelection` whose pointers are valid for the counts it gives; `values` must be
+/// NULL or valid for reads of `values_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_write(
+    array: *const ZcfArray,
+    selection: *const ZcfSelection,
+    values: *const c_void,
+    values_len: usize,
+    flags: u32,
+) -> i32 {
+    guard(|| {
+        // SAFETY: forwarded to the caller.
+        let array = &unsafe { deref(array, "array") }?.0;
+        // SAFETY: forwarded to the caller.
+        let selection = unsafe { selection_from_c(selection) }?;
+        // SAFETY: forwarded to the caller.
+        let values = unsafe { in_buffer(values, values_len, "values") }?;
+        engine::write_from(array, &selection, values, write_options(flags)?)
+    })
+}
+
+/// Writes `values` into the box `[start[i], start[i] + shape[i])` on every axis `i` of
+/// `array`: the common case of `zcf_array_write`, without building a selection.
+///
+/// - `array`: a handle opened for writing.
+/// - `start`, `shape`, `ndim`: the box, as for `zcf_array_read_box`.
+/// - `values`, `values_len`: an array of shape `shape` in C order (or a single element
+///   for every position), as for `zcf_array_write`.
+/// - `flags`: 0, or `ZCF_WRITE_EMPTY_CHUNKS`.
+///
+/// The rest (checks before writing, atomic chunk replacement, threads) is as for
+/// `zcf_array_write`.
+///
+/// # Errors
+/// As `zcf_array_write`, with the box errors of `zcf_array_read_box`.
+///
+/// # Safety
+/// `array` must be NULL or a live handle; `start` and `shape` must each be NULL or
+/// valid for reads of `ndim` values; `values` must be NULL or valid for reads of
+/// `values_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_write_box(
+    array: *const ZcfArray,
+    start: *const u64,
+    shape: *const u64,
+    ndim: usize,
+    values: *const c_void,
+    values_len: usize,
+    flags: u32,
+) -> i32 {
+    guard(|| {
+        // SAFETY: forwarded to the caller.
+        let array = &unsafe { deref(array, "array") }?.0;
+        // SAFETY: forwarded to the caller.
+        let start = unsafe { slice(start, ndim, "start") }?;
+        // SAFETY: forwarded to the caller.
+        let box_shape = unsafe { slice(shape, ndim, "shape") }?;
+        // SAFETY: forwarded to the caller.
+        let values = unsafe { in_buffer(values, values_len, "values") }?;
+        let selection = Selection::from_box(start, box_shape, array.shape())?;
+        engine::write_from(array, &selection, values, write_options(flags)?)
+    })
+}
+
+/// Writes the chunk projections in `writes`: for each chunk, the part of `values` (a
+/// C-ordered buffer of `writes->out_shape`) that its output selection picks goes to the
+/// part of the chunk that its chunk selection picks. The entry for callers that computed
+/// per-chunk projections themselves (a zarr-python codec pipeline); `zcf_array_write`
+/// computes them from a selection. The engine works out which chunks are written whole
+/// from the selections themselves.
+///
+/// - `array`: a handle opened for writing.
+/// - `writes`: the projections; no chunk may appear twice.
+/// - `values`, `values_len`: `writes->out_shape` elements in C order, native byte order
+///   (or a single element for every position).
+/// - `flags`: 0, or `ZCF_WRITE_EMPTY_CHUNKS`.
+///
+/// Every projection is checked against the array, its chunk and `values` before anything
+/// is read or written; the rest is as for `zcf_array_write`.
+///
+/// # Errors
+/// As `zcf_array_write`, plus `ZCF_STATUS_INVALID_SELECTION` for a chunk given twice and
+/// the projection errors of `zcf_array_read_chunks`.
+///
+/// # Safety
+/// `array` must be NULL or a live handle; `writes` must be NULL or point to a
+/// `ZcfChunkProjections` whose pointers are valid for the documented lengths; `values`
+/// must be NULL or valid for reads of `values_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn zcf_array_write_chunks(
+    array: *const ZcfArray,
+    writes: *const ZcfChunkProjections,
+    values: *const c_void,
+    values_len: usize,
+    flags: u32,
+) -> i32 {
+    guard(|| {
+        // SAFETY: forwarded to the caller.
+        let array = &unsafe { deref(array, "array") }?.0;
+        // SAFETY: forwarded to the caller.
+        let writes = unsafe { projections_from_c(writes, array.shape().len(), "writes") }?;
+        // SAFETY: forwarded to the caller.
+        let values = unsafe { in_buffer(values, values_len, "values") }?;
+        engine::write_chunks_from(
+            array,
+            writes.mode,
+            &writes.projections,
+            writes.buffer_shape,
+            values,
+            write_options(flags)?,
         )
     })
 }

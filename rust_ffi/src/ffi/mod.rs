@@ -80,6 +80,13 @@ unsafe fn path_str<'a>(ptr: *const c_char) -> Result<&'a str> {
 }
 
 /// # Safety
+/// `values` must be NULL or valid for reads of `len` bytes.
+unsafe fn in_buffer<'a>(values: *const c_void, len: usize, name: &str) -> Result<&'a [u8]> {
+    // SAFETY: forwarded to the caller.
+    unsafe { slice(values.cast::<u8>(), len, name) }
+}
+
+/// # Safety
 /// `out` must be NULL or valid for writes of `out_len` bytes.
 unsafe fn out_buffer<'a>(out: *mut c_void, out_len: usize) -> Result<&'a mut [u8]> {
     if out_len == 0 {

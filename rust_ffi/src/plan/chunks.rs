@@ -29,6 +29,35 @@ impl DimPart {
         }
     }
 
+    /// Whether the part selects every index of a chunk dimension of length `len` (in any
+    /// order, possibly more than once).
+    pub fn covers(&self, len: u64) -> bool {
+        match self {
+            Self::Progression {
+                step, len: count, ..
+            } => *count == len && (len <= 1 || step.unsigned_abs() == 1),
+            Self::Scattered(pairs) => {
+                let Ok(len) = usize::try_from(len) else {
+                    return false;
+                };
+                if pairs.len() < len {
+                    return false;
+                }
+                let mut seen = vec![false; len];
+                let mut distinct = 0;
+                for &(index, _) in pairs {
+                    if let Some(slot) = seen.get_mut(index as usize)
+                        && !*slot
+                    {
+                        *slot = true;
+                        distinct += 1;
+                    }
+                }
+                distinct == len
+            }
+        }
+    }
+
     /// The half-open range of in-chunk indices this part touches.
     pub fn bounds(&self) -> (u64, u64) {
         match self {
@@ -848,5 +877,23 @@ mod tests {
                 (1, DimPart::Scattered(vec![(2, 0), (3, 2), (2, 3)])),
             ]
         );
+    }
+
+    #[test]
+    fn parts_know_when_they_cover_a_chunk_dimension() {
+        let progression = |first, step, len| DimPart::Progression {
+            first,
+            step,
+            len,
+            out_start: 0,
+        };
+        assert!(progression(0, 1, 4).covers(4));
+        assert!(progression(3, -1, 4).covers(4));
+        assert!(progression(2, 7, 1).covers(1));
+        assert!(!progression(0, 1, 3).covers(4));
+        assert!(!progression(0, 2, 2).covers(4));
+        assert!(DimPart::Scattered(vec![(1, 0), (0, 1), (1, 2)]).covers(2));
+        assert!(!DimPart::Scattered(vec![(1, 0), (1, 1), (0, 2)]).covers(3));
+        assert!(!DimPart::Scattered(vec![(0, 0), (1, 1)]).covers(3));
     }
 }
