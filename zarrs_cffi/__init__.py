@@ -1,4 +1,5 @@
-"""Fast reads of Zarr arrays: a Rust engine (zarrs + rayon) behind a C ABI, loaded with cffi.
+"""Fast reads and writes of Zarr arrays: a Rust engine (zarrs + rayon) behind a C ABI,
+loaded with cffi.
 
 Direct use from numpy code::
 
@@ -6,20 +7,24 @@ Direct use from numpy code::
     data = zarrs_cffi.read("image.zarr", (slice(0, 100), 5))
     array = zarrs_cffi.open("image.zarr")
     tile = array[100:200, ::-2]
+    out = zarrs_cffi.create("copy.zarr", shape=data.shape, dtype=data.dtype, chunks=(64, 64))
+    out[...] = data
 """
 
 from ._library import PACKAGE_DIR as _PACKAGE_DIR
 from ._library import ffi as _ffi
 from ._library import lib as _lib
 from ._library import library_path as _library_path
-from .array import Array, get_num_threads, open, read, read_into, set_num_threads
+from .array import Array, create, get_num_threads, open, read, read_into, set_num_threads, write
 from .errors import (
+    AlreadyExistsError,
     ArrayNotFoundError,
     BoundsError,
     DecodeError,
     InternalError,
     InvalidMetadataError,
     OutputError,
+    ReadOnlyError,
     SelectionError,
     StoreError,
     StrictModeError,
@@ -43,6 +48,7 @@ def get_include() -> str:
 
 
 __all__ = [
+    "AlreadyExistsError",
     "Array",
     "ArrayNotFoundError",
     "BoundsError",
@@ -50,12 +56,14 @@ __all__ = [
     "InternalError",
     "InvalidMetadataError",
     "OutputError",
+    "ReadOnlyError",
     "SelectionError",
     "StoreError",
     "StrictModeError",
     "UnsupportedDataTypeError",
     "UnsupportedError",
     "ZarrsCffiError",
+    "create",
     "get_include",
     "get_library_path",
     "get_num_threads",
@@ -63,6 +71,7 @@ __all__ = [
     "read",
     "read_into",
     "set_num_threads",
+    "write",
 ]
 
 

@@ -42,7 +42,15 @@ class UnsupportedDataTypeError(UnsupportedError, TypeError):
 
 
 class StoreError(ZarrsCffiError, OSError):
-    """Reading from the store failed."""
+    """Reading from or writing to the store failed."""
+
+
+class ReadOnlyError(ZarrsCffiError, ValueError):
+    """A write through an array opened for reading only (zarr raises ValueError there too)."""
+
+
+class AlreadyExistsError(ZarrsCffiError, FileExistsError):
+    """A Zarr array or group already exists where one was to be created."""
 
 
 class DecodeError(ZarrsCffiError):
@@ -63,10 +71,12 @@ _BY_STATUS: dict[int, type[ZarrsCffiError]] = {
     102: SelectionError,
     103: OutputError,
     104: BoundsError,
+    105: ReadOnlyError,
     200: ArrayNotFoundError,
     201: InvalidMetadataError,
     202: UnsupportedError,
     203: StoreError,
+    204: AlreadyExistsError,
     300: DecodeError,
     900: InternalError,
     901: InternalError,
