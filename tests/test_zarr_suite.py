@@ -78,7 +78,7 @@ def zarr_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_zarr_tests(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, dict[str, int]]:
     """Runs pytest on zarr's tests with the pipeline selected; returns the summary line and
-    the pipeline's native/fallback read counts."""
+    the pipeline's native/fallback read and write counts."""
     stats_dir = root / "pipeline-stats"
     shutil.rmtree(stats_dir, ignore_errors=True)
     stats_dir.mkdir()
@@ -102,24 +102,30 @@ def run_zarr_tests(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -
     with capsys.disabled():  # the counts belong in CI's log
         print(f"\nzarr {zarr.__version__} {' '.join(a for a in args if not a.startswith('--'))}: {summary}")
     assert result.returncode == 0, output[-20000:]
-    stats = {"native": 0, "fallback": 0, "unsupported": 0}
+    stats = dict.fromkeys(
+        ("native", "fallback", "unsupported", "writes_native", "writes_fallback", "writes_unsupported"), 0
+    )
     for process_stats in stats_dir.glob("*.json"):  # one file per pytest(-xdist) process
         for key, count in json.loads(process_stats.read_text()).items():
             stats[key] += count
     with capsys.disabled():
         print(
             f"  pipeline reads: {stats['native']} native, {stats['fallback']} handed to zarr's pipeline, "
-            f"{stats['unsupported']} of arrays the engine cannot serve (other stores, data types, codecs)"
+            f"{stats['unsupported']} of arrays the engine cannot serve (other stores, data types, codecs)\n"
+            f"  pipeline writes: {stats['writes_native']} native, {stats['writes_fallback']} handed to zarr's "
+            f"pipeline, {stats['writes_unsupported']} of arrays the engine cannot serve"
         )
     return summary, stats
 
 
 def assert_mostly_native(stats: dict[str, int]) -> None:
-    """Reads of arrays the engine can serve must take the native path, so that a silent
-    fallback cannot pass as success. (Reads of arrays it cannot serve, e.g. string data
-    or tests that build their own in-memory store, are zarr's by design.)"""
+    """Reads and writes of arrays the engine can serve must take the native path, so that a
+    silent fallback cannot pass as success. (Those of arrays it cannot serve, e.g. string
+    data or tests that build their own in-memory store, are zarr's by design.)"""
     assert stats["native"] > 0, stats
     assert stats["native"] >= 10 * stats["fallback"], stats
+    assert stats["writes_native"] > 0, stats
+    assert stats["writes_native"] >= 10 * stats["writes_fallback"], stats
 
 
 def test_zarr_suite_passes(zarr_sdist: Path, capsys: pytest.CaptureFixture[str]) -> None:

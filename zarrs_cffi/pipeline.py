@@ -3,10 +3,10 @@
 Select it with ``zarr.config.set({"codec_pipeline.path": "zarrs_cffi.ZarrsCodecPipeline"})``
 or the environment variable ``ZARR_CODEC_PIPELINE__PATH=zarrs_cffi.ZarrsCodecPipeline``.
 
-Reads from a local directory (a ``LocalStore``, or an ``FsspecStore`` over fsspec's local
-file system) hand zarr's per-chunk projections to the engine in one native call per read.
-Everything else (writes, other stores, data types or codecs the engine cannot read) goes
-through zarr's own ``BatchedCodecPipeline``, unless the configuration key
+Reads and writes of a local directory (a ``LocalStore``, or an ``FsspecStore`` over
+fsspec's local file system) hand zarr's per-chunk projections to the engine in one native
+call each. Everything else (other stores, data types or codecs the engine cannot serve)
+goes through zarr's own ``BatchedCodecPipeline``, unless the configuration key
 ``codec_pipeline.strict`` is true, in which case it raises instead.
 
 Configuration keys read by this pipeline:
@@ -60,17 +60,18 @@ DIM_SELECTION = np.dtype(
 
 
 @dataclass
-class NativeReadStats:
-    """Counts of pipeline reads: served natively; of natively readable arrays but handed
-    to zarr's pipeline (e.g. an output buffer of another dtype); of arrays the engine
-    cannot serve at all (other stores, data types or codecs)."""
+class NativeStats:
+    """Counts of pipeline reads (`stats`) or writes (`write_stats`): served natively; of
+    arrays the engine serves but handed to zarr's pipeline (e.g. a buffer of another
+    dtype); of arrays the engine cannot serve at all (other stores, data types or codecs)."""
 
     native: int = 0
     fallback: int = 0
     unsupported: int = 0
 
 
-stats = NativeReadStats()
+stats = NativeStats()
+write_stats = NativeStats()
 
 
 class NativeUnavailable(Exception):
@@ -170,9 +171,9 @@ class _NativeLayout:
         layout.open_array(layout.store_root)
         return layout
 
-    def open_array(self, directory: str) -> Array:
+    def open_array(self, directory: str, writable: bool = False) -> Array:
         try:
-            return Array(directory, metadata_json=self.metadata_json)
+            return Array(directory, mode="r+" if writable else "r", metadata_json=self.metadata_json)
         except (NotImplementedError, TypeError, ValueError) as err:
             raise NativeUnavailable(str(err)) from err
 
@@ -225,6 +226,13 @@ class _SelectionPacker:
         self._stops.append(0)
         self._steps.append(1)
 
+    def ends(self) -> np.ndarray:
+        """Per row, one past the last position it selects (0 for a dropped index)."""
+        ends = np.where(np.array(self._kinds) == SLICE, np.array(self._stops, dtype=np.int64), 0)
+        for row, indices in zip(self._array_rows, self._arrays, strict=True):
+            ends[row] = int(indices.max()) + 1 if indices.size else 0
+        return ends
+
     def finish(self) -> tuple[np.ndarray, np.ndarray | None]:
         """The filled table, and the index buffer its pointers refer to (keep it alive)."""
         table = np.zeros(len(self._kinds), dtype=DIM_SELECTION)
@@ -247,8 +255,8 @@ class _SelectionPacker:
 class ZarrsCodecPipeline(CodecPipeline):
     """A zarr-python codec pipeline that reads through the zarrs_cffi engine.
 
-    ``fallback`` is zarr's own pipeline for the same codecs: it performs writes and every
-    read the engine cannot serve. ``native`` is None when the engine cannot serve the
+    ``fallback`` is zarr's own pipeline for the same codecs: it performs every read and
+    write the engine cannot serve. ``native`` is None when the engine cannot serve the
     array at all (another store, an unsupported data type or codec).
     """
 
@@ -257,6 +265,7 @@ class ZarrsCodecPipeline(CodecPipeline):
     fallback: BatchedCodecPipeline
     native: _NativeLayout | None = None
     _arrays: dict[str, Array] = field(default_factory=dict, compare=False, repr=False)
+    _writers: dict[str, Array] = field(default_factory=dict, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"fallback": self.fallback, "native": self.native}
@@ -265,6 +274,7 @@ class ZarrsCodecPipeline(CodecPipeline):
         object.__setattr__(self, "fallback", state["fallback"])
         object.__setattr__(self, "native", state["native"])
         object.__setattr__(self, "_arrays", {})
+        object.__setattr__(self, "_writers", {})
 
     @classmethod
     def from_codecs(cls, codecs: Iterable[Codec]) -> BatchedCodecPipeline:  # type: ignore[override]
@@ -312,7 +322,19 @@ class ZarrsCodecPipeline(CodecPipeline):
         return await self.fallback.encode(chunk_arrays_and_specs)
 
     async def write(self, batch_info: Iterable[Any], value: Any, drop_axes: tuple[int, ...] = ()) -> None:
-        await self.fallback.write(batch_info, value, drop_axes)
+        batch = list(batch_info)
+        if self.native is None:
+            write_stats.unsupported += 1
+            return await self.fallback.write(batch, value, drop_axes)
+        try:
+            self._write_native(batch, value, drop_axes)
+        except NativeUnavailable as err:
+            if _strict():
+                raise StrictModeError(f"zarrs_cffi cannot write this selection natively: {err}") from err
+            logger.debug("zarrs_cffi falls back to zarr's pipeline: %s", err)
+            write_stats.fallback += 1
+            return await self.fallback.write(batch, value, drop_axes)
+        write_stats.native += 1
 
     async def read(self, batch_info: Iterable[Any], out: Any, drop_axes: tuple[int, ...] = ()) -> Any:
         batch = list(batch_info)
@@ -330,13 +352,10 @@ class ZarrsCodecPipeline(CodecPipeline):
         stats.native += 1
         return results
 
-    def _read_native(self, batch: list[Any], out: Any, drop_axes: tuple[int, ...]) -> Any:
+    def _native_array(self, batch: list[Any], writable: bool) -> tuple[Array, np.ndarray]:
+        """The engine's handle on the array the batch's chunks belong to (opened for
+        writing when `writable`), and the (num_chunks, ndim) grid indices of the chunks."""
         assert self.native is not None
-        target = out.as_numpy_array() if hasattr(out, "as_numpy_array") else out.as_ndarray_like()
-        if not isinstance(target, np.ndarray):
-            raise NativeUnavailable(f"output buffer of type {type(target).__name__}")
-        if not batch:
-            return () if GetResult is not None else None
         paths = []
         for byte_getter, *_ in batch:
             store = getattr(byte_getter, "store", None)
@@ -344,15 +363,86 @@ class ZarrsCodecPipeline(CodecPipeline):
                 raise NativeUnavailable("a chunk is not in the array's store")
             paths.append(byte_getter.path)
         directory, chunks = self.native.array_dir_and_chunks(paths)
-        array = self._arrays.get(directory)
+        cache = self._writers if writable else self._arrays
+        array = cache.get(directory)
         if array is None:
-            array = self.native.open_array(directory)
-            self._arrays[directory] = array
+            array = self.native.open_array(directory, writable)
+            cache[directory] = array
+        return array, np.ascontiguousarray(chunks, dtype=np.uint64)
+
+    def _read_native(self, batch: list[Any], out: Any, drop_axes: tuple[int, ...]) -> Any:
+        assert self.native is not None
+        target = out.as_numpy_array() if hasattr(out, "as_numpy_array") else out.as_ndarray_like()
+        if not isinstance(target, np.ndarray):
+            raise NativeUnavailable(f"output buffer of type {type(target).__name__}")
+        if not batch:
+            return () if GetResult is not None else None
+        array, chunks = self._native_array(batch, writable=False)
         if target.dtype.newbyteorder("=") != array.dtype.newbyteorder("="):
             raise NativeUnavailable(f"output dtype {target.dtype} differs from the array's {array.dtype}")
+        native_out = target
+        if not (target.flags.c_contiguous and target.flags.writeable and target.dtype.isnative):
+            native_out = np.empty(target.shape, dtype=target.dtype.newbyteorder("="))
+        reads = _Projections(batch, chunks, self.native.ndim, target.shape, drop_axes)
+        missing = np.zeros(len(batch), dtype=np.uint8) if GetResult is not None else None
+        _apply_config()
+        check(
+            lib.zcf_array_read_chunks(
+                array._handle,
+                reads.c,
+                ffi.from_buffer(native_out, require_writable=True),
+                native_out.nbytes,
+                ffi.NULL if missing is None else ffi.from_buffer(missing, require_writable=True),
+            )
+        )
+        del reads
+        if native_out is not target:
+            target[...] = native_out
+        if missing is None:
+            return None
+        return tuple(GetResult(status="missing" if flag else "present") for flag in missing)
 
+    def _write_native(self, batch: list[Any], value: Any, drop_axes: tuple[int, ...]) -> None:
+        assert self.native is not None
+        source = value.as_numpy_array() if hasattr(value, "as_numpy_array") else value.as_ndarray_like()
+        if not isinstance(source, np.ndarray):
+            raise NativeUnavailable(f"value buffer of type {type(source).__name__}")
+        if not batch:
+            return
+        array, chunks = self._native_array(batch, writable=True)
+        if source.dtype.newbyteorder("=") != array.dtype.newbyteorder("="):
+            raise NativeUnavailable(f"value dtype {source.dtype} differs from the array's {array.dtype}")
+        configs = {bool(spec.config.write_empty_chunks) for _, spec, *_ in batch}
+        if len(configs) != 1:
+            raise NativeUnavailable("a batch mixing write_empty_chunks settings")
+        # zarr hands a scalar value over as is, for every chunk: one element everywhere.
+        scalar = source.ndim == 0
+        values = np.ascontiguousarray(source.reshape(-1) if scalar else source, dtype=source.dtype.newbyteorder("="))
+        writes = _Projections(batch, chunks, self.native.ndim, None if scalar else values.shape, drop_axes)
+        flags = lib.ZCF_WRITE_EMPTY_CHUNKS if configs.pop() else 0
+        _apply_config()
+        check(lib.zcf_array_write_chunks(array._handle, writes.c, ffi.from_buffer(values), values.nbytes, flags))
+        del writes
+
+
+class _Projections:
+    """A batch's per-chunk selections packed into one `ZcfChunkProjections` (`.c`), with
+    the buffers its pointers refer to kept alive as long as this object.
+
+    `buffer_shape` is the shape of the caller's buffer (the read's output, the write's
+    values); None for a write of one value everywhere, whose chunk selections then pair
+    with nothing (the engine broadcasts the value).
+    """
+
+    def __init__(
+        self,
+        batch: list[Any],
+        chunks: np.ndarray,
+        ndim: int,
+        buffer_shape: tuple[int, ...] | None,
+        drop_axes: tuple[int, ...],
+    ) -> None:
         pointwise = not isinstance(batch[0][3], tuple)
-        ndim, out_ndim = self.native.ndim, (1 if pointwise else target.ndim)
         chunk_packer = _SelectionPacker()
         out_packer = _SelectionPacker()
         dropped = set(drop_axes)
@@ -363,39 +453,22 @@ class ZarrsCodecPipeline(CodecPipeline):
                 chunk_packer.add(selector, drop=axis in dropped)
             for selector in (out_selection,) if pointwise else out_selection:
                 out_packer.add(selector)
-        chunk_table, chunk_indices_buffer = chunk_packer.finish()
-        out_table, out_indices_buffer = out_packer.finish()
-
-        native_out = target
-        if not (target.flags.c_contiguous and target.flags.writeable and target.dtype.isnative):
-            native_out = np.empty(target.shape, dtype=target.dtype.newbyteorder("="))
-        chunks = np.ascontiguousarray(chunks, dtype=np.uint64)
-        out_shape = np.array(target.shape, dtype=np.uint64)
-        reads = ffi.new("ZcfChunkProjections*")
-        reads.mode = POINTWISE if pointwise else ORTHOGONAL
-        reads.num_chunks = len(batch)
-        reads.chunk_indices = ffi.from_buffer("uint64_t[]", chunks)
-        reads.chunk_selections = ffi.from_buffer("ZcfDimSelection[]", chunk_table)
-        reads.out_ndim = out_ndim
-        reads.out_shape = ffi.from_buffer("uint64_t[]", out_shape)
-        reads.out_selections = ffi.from_buffer("ZcfDimSelection[]", out_table)
-        missing = np.zeros(len(batch), dtype=np.uint8) if GetResult is not None else None
-        _apply_config()
-        check(
-            lib.zcf_array_read_chunks(
-                array._handle,
-                reads,
-                ffi.from_buffer(native_out, require_writable=True),
-                native_out.nbytes,
-                ffi.NULL if missing is None else ffi.from_buffer(missing, require_writable=True),
-            )
-        )
-        del chunk_indices_buffer, out_indices_buffer
-        if native_out is not target:
-            target[...] = native_out
-        if missing is None:
-            return None
-        return tuple(GetResult(status="missing" if flag else "present") for flag in missing)
+        if buffer_shape is None:
+            # Any buffer the output selections fit in: the one value ignores positions.
+            ends = out_packer.ends().reshape(len(batch), -1)
+            buffer_shape = tuple(int(end) for end in ends.max(axis=0))
+        chunk_table, self._chunk_indices = chunk_packer.finish()
+        out_table, self._out_indices = out_packer.finish()
+        self._keep = (chunks, chunk_table, out_table, np.array(buffer_shape, dtype=np.uint64))
+        c = ffi.new("ZcfChunkProjections*")
+        c.mode = POINTWISE if pointwise else ORTHOGONAL
+        c.num_chunks = len(batch)
+        c.chunk_indices = ffi.from_buffer("uint64_t[]", chunks)
+        c.chunk_selections = ffi.from_buffer("ZcfDimSelection[]", chunk_table)
+        c.out_ndim = len(buffer_shape)
+        c.out_shape = ffi.from_buffer("uint64_t[]", self._keep[3])
+        c.out_selections = ffi.from_buffer("ZcfDimSelection[]", out_table)
+        self.c = c
 
 
 # Starts at the engine's own defaults, so that while zarr's configuration leaves a setting

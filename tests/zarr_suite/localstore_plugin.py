@@ -4,8 +4,8 @@
   to a fresh `LocalStore` per example (the `stores` strategy, the `stores` defaults, and
   the strategies that build a `MemoryStore` themselves), so those tests exercise native
   reads: the pipeline serves only local files natively.
-- Writes the pipeline's native/fallback read counts of this process to a JSON file in
-  `$ZARRS_CFFI_STATS_DIR` at the end (one file per pytest-xdist worker).
+- Writes the pipeline's native/fallback read and write counts of this process to a JSON
+  file in `$ZARRS_CFFI_STATS_DIR` at the end (one file per pytest-xdist worker).
 """
 
 from __future__ import annotations
@@ -39,11 +39,19 @@ for _name in dir(strategies):
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    from zarrs_cffi.pipeline import stats
+    from zarrs_cffi.pipeline import stats, write_stats
 
     target = os.environ.get("ZARRS_CFFI_STATS_DIR")
     if target:
         process = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(os.path.join(target, f"{process}.json"), "w") as f:
-            json.dump({"native": stats.native, "fallback": stats.fallback, "unsupported": stats.unsupported}, f)
+            counts = {"native": stats.native, "fallback": stats.fallback, "unsupported": stats.unsupported}
+            counts.update(
+                {
+                    "writes_native": write_stats.native,
+                    "writes_fallback": write_stats.fallback,
+                    "writes_unsupported": write_stats.unsupported,
+                }
+            )
+            json.dump(counts, f)
     shutil.rmtree(_ROOT, ignore_errors=True)
