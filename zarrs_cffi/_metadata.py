@@ -112,19 +112,21 @@ def fill_value_json(fill_value: Any, dtype: np.dtype[Any], zarr_format: int) -> 
         if zarr_format == 2 and dtype.kind in "fc":
             return None
         fill_value = 0
+    invalid = ValueError(f"fill value {fill_value!r} is not a value of data type {dtype}")
     try:
-        scalar = np.array(fill_value).astype(dtype, casting="same_kind" if dtype.kind != "b" else "unsafe")
+        if dtype.kind == "b":
+            return bool(fill_value)
+        if dtype.kind in "iu":
+            value = int(fill_value)
+            info = np.iinfo(dtype)
+            if value != fill_value or not info.min <= value <= info.max:
+                raise invalid
+            return value
+        if dtype.kind == "f":
+            return _float_json(float(fill_value))
+        value = complex(fill_value)
     except (TypeError, ValueError, OverflowError) as err:
-        raise ValueError(f"fill value {fill_value!r} is not a value of data type {dtype}") from err
-    if scalar.ndim != 0 or (dtype.kind in "iu" and scalar != fill_value):
-        raise ValueError(f"fill value {fill_value!r} is not a value of data type {dtype}")
-    value = scalar.item()
-    if dtype.kind == "b":
-        return bool(value)
-    if dtype.kind in "iu":
-        return int(value)
-    if dtype.kind == "f":
-        return _float_json(value)
+        raise invalid from err
     return [_float_json(value.real), _float_json(value.imag)]
 
 
@@ -144,11 +146,24 @@ def _v3_codec(spec: Any, dtype: np.dtype[Any]) -> dict[str, Any]:
         codec = json.loads(json.dumps(spec))
     elif hasattr(spec, "to_dict"):
         codec = spec.to_dict()
+        if codec.get("name") == "blosc":
+            # zarr's blosc codec serialises a type size or shuffle it was not given as
+            # placeholders (its "tunable" attributes), set for the element type when it
+            # creates the array.
+            for unset in getattr(spec, "_tunable_attrs", ()):
+                codec["configuration"].pop(unset, None)
     else:
         raise TypeError(f"expected a codec name, a codec dict or a zarr codec, got {spec!r}")
     name = codec.get("name")
     if not isinstance(name, str):
         raise ValueError(f"a Zarr v3 codec needs a name, got {codec!r}")
+    if name == "bytes" and dtype.itemsize == 1:
+        return {"name": "bytes"}  # single bytes have no byte order
+    if name == "sharding_indexed":
+        configuration = codec["configuration"]
+        configuration["codecs"] = [_v3_codec(c, dtype) for c in configuration.get("codecs", [])]
+        index_dtype = np.dtype("<u8")
+        configuration["index_codecs"] = [_v3_codec(c, index_dtype) for c in configuration.get("index_codecs", [])]
     defaults = _V3_DEFAULTS.get(name)
     if name == "blosc":
         # zarr sizes blosc for the element: bit shuffling for single bytes.

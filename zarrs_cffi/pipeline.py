@@ -99,6 +99,19 @@ def _local_root(store: Any) -> str | None:
     return None
 
 
+def _check_codec_classes(codecs: Iterable[Any]) -> None:
+    """Refuses codecs that zarr's configuration implements with other classes than its own
+    (``codecs.<name>``): the engine runs its own implementation of each codec, so it
+    would bypass the configured one."""
+    defaults = zarr.config.defaults[0].get("codecs", {})
+    for codec in codecs:
+        name = codec.to_dict().get("name") if hasattr(codec, "to_dict") else None
+        implementation = f"{type(codec).__module__}.{type(codec).__qualname__}"
+        if name in defaults and defaults[name] != implementation:
+            raise NativeUnavailable(f"codec {name!r} is implemented by {implementation}, not by zarr")
+        _check_codec_classes([*getattr(codec, "codecs", ()), *getattr(codec, "index_codecs", ())])
+
+
 def _fallback_pipeline(metadata: ArrayV2Metadata | ArrayV3Metadata) -> BatchedCodecPipeline:
     """What zarr builds with its default pipeline for this metadata."""
     if isinstance(metadata, ArrayV3Metadata):
@@ -142,6 +155,8 @@ class _NativeLayout:
             raise NativeUnavailable(f"data type {dtype} is not read natively")
         if isinstance(metadata, ArrayV3Metadata) and getattr(metadata.chunk_grid, "chunk_shape", None) is None:
             raise NativeUnavailable("the chunk grid is not regular")
+        if isinstance(metadata, ArrayV3Metadata):
+            _check_codec_classes(metadata.codecs)
         ndim = len(metadata.shape)
         try:
             documents = metadata.to_buffer_dict(default_buffer_prototype())
@@ -325,6 +340,10 @@ class ZarrsCodecPipeline(CodecPipeline):
         batch = list(batch_info)
         if self.native is None:
             write_stats.unsupported += 1
+            return await self.fallback.write(batch, value, drop_axes)
+        if any(getattr(getattr(setter, "store", None), "read_only", False) for setter, *_ in batch):
+            # zarr's store refuses the write with its own error.
+            write_stats.fallback += 1
             return await self.fallback.write(batch, value, drop_axes)
         try:
             self._write_native(batch, value, drop_axes)
