@@ -158,6 +158,25 @@ def stored_keys(path: Path) -> set[str]:
     return keys
 
 
+def inner_chunks_present(path: Path) -> dict[str, list[bool]]:
+    """Per shard file, which inner chunks its index lists (the 16-byte entries of a
+    `bytes` + `crc32c` index at the end or start of the shard)."""
+    import json
+
+    metadata = json.loads((path / "zarr.json").read_text())
+    (codec,) = metadata["codecs"]
+    configuration = codec["configuration"]
+    grid = [s // i for s, i in zip(metadata["chunk_grid"]["configuration"]["chunk_shape"], configuration["chunk_shape"], strict=True)]
+    index_len = 16 * int(np.prod(grid)) + 4
+    present = {}
+    for key in stored_keys(path):
+        data = (path / key).read_bytes()
+        index = data[:index_len] if configuration.get("index_location") == "start" else data[-index_len:]
+        entries = np.frombuffer(index[:-4], dtype="<u8").reshape(-1, 2)
+        present[key] = [bool(offset != 2**64 - 1) for offset, _ in entries]
+    return present
+
+
 def read_with_zarr(path: Path) -> np.ndarray:
     with pipeline(BATCHED):
         return zarr.open_array(str(path), mode="r")[...]
@@ -187,6 +206,9 @@ def check_against(ours: Path, theirs: Path, layout: str) -> None:
     if layout not in NOT_IN_TENSORSTORE:
         np.testing.assert_array_equal(read_with_tensorstore(ours), expected)
     assert stored_keys(ours) == stored_keys(theirs)
+    if layout in ("v3-sharded", "v3-sharded-raw", "v3-sharded-index-first"):
+        # Inner chunks follow the chunk rules too.
+        assert inner_chunks_present(ours) == inner_chunks_present(theirs)
 
 
 @pytest.mark.parametrize("write_empty_chunks", [False, True], ids=["skip-empty", "write-empty"])

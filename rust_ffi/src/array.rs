@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use zarrs::array::codec::CodecChain;
 use zarrs::array::{Array, ArrayCreateError, ArrayMetadata, ArrayShardedExt};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::metadata::v2::{ArrayMetadataV2, DataTypeMetadataV2};
-use zarrs::metadata::v3::ArrayMetadataV3;
+use zarrs::metadata::v3::{ArrayMetadataV3, MetadataV3};
 
 use crate::data_type::ElementType;
 use crate::error::{
@@ -45,6 +46,49 @@ pub struct OpenArray {
     /// partial decoders skip the check, so such chunks are decoded whole when checksums
     /// are validated.
     pub checksummed_chunks: bool,
+    /// The sharding codec taken apart, when it is the array's only codec: writes then
+    /// assemble shards themselves.
+    pub shard_codecs: Option<ShardCodecs>,
+}
+
+/// The parts of a sharding codec: the inner chunks' shape and codecs, and the index's.
+pub struct ShardCodecs {
+    pub inner_shape: Vec<u64>,
+    pub inner: Arc<CodecChain>,
+    pub index: Arc<CodecChain>,
+    pub index_at_start: bool,
+}
+
+impl ShardCodecs {
+    /// Those of an array whose codecs are exactly one `sharding_indexed` codec (other codecs
+    /// around it would transform whole shards, which then cannot be assembled piecewise).
+    fn of(metadata: &ArrayMetadata) -> Option<Self> {
+        let ArrayMetadata::V3(metadata) = metadata else {
+            return None;
+        };
+        let [codec] = metadata.codecs.as_slice() else {
+            return None;
+        };
+        if codec.name() != "sharding_indexed" {
+            return None;
+        }
+        let json = serde_json::to_value(codec).ok()?;
+        let configuration = json.get("configuration")?;
+        let chain = |key: &str| -> Option<Arc<CodecChain>> {
+            let codecs: Vec<MetadataV3> =
+                serde_json::from_value(configuration.get(key)?.clone()).ok()?;
+            CodecChain::from_metadata(&codecs).ok().map(Arc::new)
+        };
+        Some(Self {
+            inner_shape: serde_json::from_value(configuration.get("chunk_shape")?.clone()).ok()?,
+            inner: chain("codecs")?,
+            index: chain("index_codecs")?,
+            index_at_start: configuration
+                .get("index_location")
+                .and_then(serde_json::Value::as_str)
+                == Some("start"),
+        })
+    }
 }
 
 const CHECKSUM_CODECS: [&str; 5] = [
@@ -216,6 +260,7 @@ impl OpenArray {
                 .collect(),
         };
         let access = ChunkAccess::from_codec_names(&codec_names);
+        let shard_codecs = ShardCodecs::of(array.metadata());
         let inner_chunk_shape = array
             .subchunk_shape()
             .map(|shape| shape.iter().map(|len| len.get()).collect());
@@ -253,6 +298,7 @@ impl OpenArray {
             access,
             inner_chunk_shape,
             checksummed_chunks,
+            shard_codecs,
         }
     }
 

@@ -9,6 +9,7 @@
 mod copy;
 mod read;
 mod shard;
+mod shard_writer;
 mod write;
 
 use std::sync::OnceLock;

@@ -175,10 +175,10 @@ fn runs_on_caller(array: &OpenArray) -> bool {
 }
 
 /// Shared state of one write.
-struct ChunkWriter<'a> {
-    grid: Grid<'a>,
+pub(super) struct ChunkWriter<'a> {
+    pub(super) grid: Grid<'a>,
     values: Values<'a>,
-    options: WriteOptions,
+    pub(super) options: WriteOptions,
 }
 
 impl ChunkWriter<'_> {
@@ -205,6 +205,9 @@ impl ChunkWriter<'_> {
             .zip(&extent)
             .all(|(part, &len)| part.covers(len));
         if !covered {
+            if let Some(codecs) = &self.grid.array.shard_codecs {
+                return self.write_shard_part(codecs, &chunk, &parts, values_extents, options);
+            }
             let mut bytes = self.read_chunk(&chunk, options)?;
             self.gather(&mut bytes, &parts, values_extents)?;
             return self.store_chunk(&chunk, &bytes, options);
@@ -216,6 +219,9 @@ impl ChunkWriter<'_> {
         {
             // The chunk is nothing but fill value (its padding beyond the array too).
             return self.erase_chunk(&chunk);
+        }
+        if let Some(codecs) = &self.grid.array.shard_codecs {
+            return self.write_shard_part(codecs, &chunk, &parts, values_extents, options);
         }
         if let Some(bytes) = self.contiguous_values(&parts, &extent, values_extents) {
             return self.store_chunk(&chunk, bytes, options);
@@ -262,6 +268,9 @@ impl ChunkWriter<'_> {
     /// Writes the points of one chunk into it, in order (a point given twice keeps its
     /// last value).
     fn write_points(&self, group: &PointGroup, options: &CodecOptions) -> Result<()> {
+        if let Some(codecs) = &self.grid.array.shard_codecs {
+            return self.write_shard_points(codecs, group, options);
+        }
         let ndim = self.grid.array.shape().len();
         let item = self.grid.element.size;
         let mut bytes = self.read_chunk(&group.chunk, options)?;
@@ -276,11 +285,7 @@ impl ChunkWriter<'_> {
                 .zip(&strides)
                 .map(|(&c, &stride)| c as usize * stride)
                 .sum();
-            let value = self.value_at(position as usize * item, item)?;
-            bytes
-                .get_mut(offset..offset + item)
-                .ok_or_else(|| Error::internal("a point lies outside its chunk"))?
-                .copy_from_slice(value);
+            self.copy_values(&mut bytes, offset, position as usize * item, item)?;
         }
         self.store_chunk(&group.chunk, &bytes, options)
     }
@@ -295,35 +300,33 @@ impl ChunkWriter<'_> {
             self.grid.chunk_shape,
             values_extents,
             item,
-            |to, from, len| {
-                let target = chunk
-                    .get_mut(to..to + len)
-                    .ok_or_else(|| Error::internal("a chunk is smaller than its shape"))?;
-                match self.values {
-                    Values::Each(values) => target.copy_from_slice(
-                        values
-                            .get(from..from + len)
-                            .ok_or_else(|| Error::internal("values shorter than checked"))?,
-                    ),
-                    Values::One(value) => {
-                        target
-                            .chunks_exact_mut(item)
-                            .for_each(|element| element.copy_from_slice(value));
-                    }
-                }
-                Ok(())
-            },
+            |to, from, len| self.copy_values(chunk, to, from, len),
         )
     }
 
-    /// The `len` bytes of values starting at byte `offset` (any offset for a single value).
-    fn value_at(&self, offset: usize, len: usize) -> Result<&[u8]> {
+    /// Copies `len` bytes of values from byte `from` of the values (the single value,
+    /// repeated, when there is one) to byte `to` of a chunk's bytes.
+    pub(super) fn copy_values(
+        &self,
+        chunk: &mut [u8],
+        to: usize,
+        from: usize,
+        len: usize,
+    ) -> Result<()> {
+        let target = chunk
+            .get_mut(to..to + len)
+            .ok_or_else(|| Error::internal("a chunk is smaller than its shape"))?;
         match self.values {
-            Values::Each(values) => values
-                .get(offset..offset + len)
-                .ok_or_else(|| Error::internal("values shorter than checked")),
-            Values::One(value) => Ok(value),
+            Values::Each(values) => target.copy_from_slice(
+                values
+                    .get(from..from + len)
+                    .ok_or_else(|| Error::internal("values shorter than checked"))?,
+            ),
+            Values::One(value) => target
+                .chunks_exact_mut(value.len())
+                .for_each(|element| element.copy_from_slice(value)),
         }
+        Ok(())
     }
 
     /// The chunk's current elements: decoded (checksums verified when enabled), or the
@@ -379,7 +382,7 @@ impl ChunkWriter<'_> {
 }
 
 /// The size in bytes of a whole chunk of `shape`.
-fn chunk_bytes(shape: &[u64], element: ElementType) -> Result<usize> {
+pub(super) fn chunk_bytes(shape: &[u64], element: ElementType) -> Result<usize> {
     shape
         .iter()
         .try_fold(element.size, |acc, &len| {
@@ -393,7 +396,7 @@ fn chunk_bytes(shape: &[u64], element: ElementType) -> Result<usize> {
 /// Whether every element of `bytes` equals the fill value, as zarr-python decides it:
 /// floating-point elements compare by value, so every NaN matches a NaN fill value and
 /// -0.0 matches 0.0; other types compare bytes.
-fn all_fill(bytes: &[u8], fill: &[u8], element: ElementType) -> bool {
+pub(super) fn all_fill(bytes: &[u8], fill: &[u8], element: ElementType) -> bool {
     let item = element.size;
     if item == 0 || fill.len() != item {
         return false;
