@@ -21,6 +21,7 @@ from conftest import sample_data, write_array
 ROOT = Path(__file__).resolve().parent.parent
 C_TESTS = ROOT / "tests" / "c"
 C_EXAMPLE = ROOT / "examples" / "c" / "box_checksum.c"
+C_WRITE_EXAMPLE = ROOT / "examples" / "c" / "write_volume.c"
 CPP_EXAMPLE = ROOT / "examples" / "cpp" / "box_checksum.cpp"
 STRICT_C = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 STRICT_CPP = ["c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"]
@@ -80,7 +81,9 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "read_box": build(STRICT_C, C_TESTS / "read_box.c", out / "read_box"),
         "error_paths": build(STRICT_C, C_TESTS / "error_paths.c", out / "error_paths"),
         "concurrent_reads": build(STRICT_C, C_TESTS / "concurrent_reads.c", out / "concurrent_reads"),
+        "write_paths": build(STRICT_C, C_TESTS / "write_paths.c", out / "write_paths"),
         "c": build(STRICT_C, C_EXAMPLE, out / "box_checksum"),
+        "c_write": build(STRICT_C, C_WRITE_EXAMPLE, out / "write_volume"),
     }
     if shutil.which("c++") is not None:
         built["cpp"] = build(STRICT_CPP, CPP_EXAMPLE, out / "box_checksum_cpp")
@@ -252,6 +255,63 @@ def test_every_error_path_returns_its_status_and_message(programs: dict[str, Pat
     assert lines[-1] == f"{len(lines) - 1} checks, 0 failed"
 
 
+@pytest.fixture
+def write_path_arrays(tmp_path: Path) -> Path:
+    """The arrays tests/c/write_paths.c expects (its header comment lists them)."""
+    values = np.arange(20 * 12, dtype=np.int32).reshape(20, 12)
+    write_array(tmp_path / "valid.zarr", values, (8, 5), compressors=[ZstdCodec(), Crc32cCodec()])
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "notes.txt").write_text("not a Zarr node")
+    return tmp_path
+
+
+def test_every_write_error_path_returns_its_status_and_changes_nothing(
+    programs: dict[str, Path], write_path_arrays: Path
+) -> None:
+    chunks_before = sorted(p.relative_to(write_path_arrays) for p in write_path_arrays.rglob("*"))
+    result = subprocess.run([str(programs["write_paths"]), str(write_path_arrays)], capture_output=True, text=True)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [line for line in lines if line.startswith("FAIL")]
+    assert lines[-1] == f"{len(lines) - 1} checks, 0 failed"
+    assert sorted(p.relative_to(write_path_arrays) for p in write_path_arrays.rglob("*")) == chunks_before
+    np.testing.assert_array_equal(
+        zarr.open_array(str(write_path_arrays / "valid.zarr"), mode="r")[...], np.arange(240).reshape(20, 12)
+    )
+
+
+def expected_volume(depth: int, rows: int, cols: int) -> np.ndarray:
+    """What examples/c/write_volume.c writes."""
+    z, y, x = np.meshgrid(np.arange(depth), np.arange(rows), np.arange(cols), indexing="ij")
+    volume = ((z * 7 + y * 3 + x) % 65536).astype(np.uint16)
+    volume[1:3, 2:5, 4:8] = 9
+    volume[0, 0, 0] = 65535
+    return volume
+
+
+def test_write_example_writes_what_zarr_and_tensorstore_read(programs: dict[str, Path], tmp_path: Path) -> None:
+    import tensorstore as ts
+
+    path = tmp_path / "volume.zarr"
+    result = subprocess.run(
+        [str(programs["c_write"]), str(path), "70", "33", "65"], capture_output=True, text=True, check=True
+    )
+    expected = expected_volume(70, 33, 65)
+    assert result.stdout.splitlines() == [
+        "wrote 70 x 33 x 65 uint16 values",
+        f"checksum {fnv1a64(native_bytes(expected)):016x}",
+    ]
+    with zarr.config.set({"codec_pipeline.path": "zarr.core.codec_pipeline.BatchedCodecPipeline"}):
+        z = zarr.open_array(str(path), mode="r")
+        np.testing.assert_array_equal(z[...], expected)
+        assert (z.shards, z.chunks) == ((64, 64, 64), (32, 32, 32))
+    store = ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": str(path)}}, read=True).result()
+    np.testing.assert_array_equal(store.read().result(), expected)
+    # Overwriting replaces the array: the same run again gives the same files and values.
+    subprocess.run([str(programs["c_write"]), str(path), "70", "33", "65"], check=True, capture_output=True)
+    np.testing.assert_array_equal(zarrs_cffi.read(path), expected)
+
+
 @pytest.fixture(scope="module")
 def shared_array(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
     path = tmp_path_factory.mktemp("threads") / "shared.zarr"
@@ -271,15 +331,25 @@ def test_one_handle_serves_many_threads(programs: dict[str, Path], shared_array:
 
 
 @needs_valgrind
-@pytest.mark.parametrize("program", ["c", pytest.param("cpp", marks=needs_cpp), "error_paths", "concurrent_reads"])
+@pytest.mark.parametrize(
+    "program",
+    ["c", pytest.param("cpp", marks=needs_cpp), "error_paths", "concurrent_reads", "write_paths", "c_write"],
+)
 def test_valgrind_finds_no_invalid_access_or_leak(
-    programs: dict[str, Path], error_path_arrays: Path, shared_array: tuple[Path, np.ndarray], program: str
+    programs: dict[str, Path],
+    error_path_arrays: Path,
+    write_path_arrays: Path,
+    shared_array: tuple[Path, np.ndarray],
+    tmp_path: Path,
+    program: str,
 ) -> None:
     arguments = {
         "c": [str(shared_array[0]), "10:200", "3:150"],
         "cpp": [str(shared_array[0]), "10:200", "3:150"],
         "error_paths": [str(error_path_arrays)],
         "concurrent_reads": [str(shared_array[0]), "3", "10"],
+        "write_paths": [str(write_path_arrays)],
+        "c_write": [str(tmp_path / "volume.zarr"), "66", "9", "70"],
     }[program]
     result = subprocess.run([*VALGRIND, str(programs[program]), *arguments], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
