@@ -60,3 +60,33 @@ def test_the_digest_sees_values_and_their_positions() -> None:
     changed = values.copy()
     changed[2, 3] += 1
     assert digest([values]) != digest([changed])
+
+
+def test_write_suite_runs_every_writer_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    command = [
+        sys.executable,
+        str(SUITE.parent / "writes.py"),
+        "--size",
+        "32",
+        "--rounds",
+        "1",
+        "--repeats",
+        "1",
+        "--data",
+        str(tmp_path / "data"),
+        "--out",
+        str(out),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # The suite exits non-zero when any writer's result differs from zarr-python's.
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads((out / "write-results.json").read_text())
+    writers = results["settings"]["writers"]
+    assert {"zarr", "zarrs-python", "tensorstore", "zarrs_cffi pipeline", "zarrs_cffi direct"} <= set(writers)
+    assert results["digest_mismatches"] == []
+    for writer in writers:
+        for layout in results["settings"]["layouts"]:
+            for scenario in results["settings"]["scenarios"]:
+                assert results["medians"][writer][layout][scenario] > 0
+    assert "| zstd-sharded | 20 random 16³ boxes |" in (out / "write-table.md").read_text()
