@@ -1,4 +1,5 @@
-//! Randomised tests of the C boundary: selection plans and corrupt chunk bytes.
+//! Randomised tests of the C boundary: selection plans (for reads and writes) and corrupt
+//! chunk bytes.
 //!
 //! Every call goes through the exported `zcf_*` functions with an output buffer framed by
 //! guard bytes. Whatever the input, a call must return a documented status (never
@@ -25,7 +26,8 @@ use zarrs_cffi::error::{
 use zarrs_cffi::ffi::{
     ZCF_DIM_INDEX, ZCF_DIM_INDICES, ZCF_DIM_SLICE, ZCF_MODE_ORTHOGONAL, ZCF_MODE_POINTWISE,
     ZcfArray, ZcfChunkProjections, ZcfDimSelection, ZcfSelection, zcf_array_free, zcf_array_open,
-    zcf_array_read, zcf_array_read_box, zcf_array_read_chunks,
+    zcf_array_open_writable, zcf_array_read, zcf_array_read_box, zcf_array_read_chunks,
+    zcf_array_write,
 };
 
 const SHAPE: [u64; 3] = [9, 10, 11];
@@ -368,6 +370,25 @@ fn reference_read(mode: i32, dims: &[RandomDim]) -> Result<Vec<i32>, BTreeSet<i3
     Ok(values)
 }
 
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Runs `case` for every iteration with its own generator, naming the case on failure.
 fn for_each_case(test: &str, mut case: impl FnMut(&mut Rng)) {
     let seed = seed();
@@ -452,6 +473,140 @@ fn random_plans_are_rejected_or_read_exactly() {
     assert!(
         successes * 10 >= iterations(),
         "only {successes} plans read"
+    );
+}
+
+#[test]
+fn random_write_plans_change_nothing_or_write_exactly() {
+    for (name, layout, metadata) in LAYOUTS {
+        random_writes(name, layout, metadata);
+    }
+}
+
+/// Random writes into one layout: each rejected or applied exactly, checked against a model.
+fn random_writes(name: &str, layout: &str, metadata: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write_layout(dir.path(), name, metadata);
+    let path = CString::new(dir.path().to_str().unwrap()).unwrap();
+    let mut handle = std::ptr::null_mut();
+    // SAFETY: a valid C string, no metadata document, and a valid place for the handle.
+    let status = unsafe { zcf_array_open_writable(path.as_ptr(), std::ptr::null(), &mut handle) };
+    assert_eq!(status, ZCF_STATUS_OK);
+    let handle = Handle(handle);
+    let mut model: Vec<i32> = (0..990).collect();
+    let mut successes = 0;
+    for_each_case(&format!("random write plans ({layout})"), |rng| {
+        let wild = rng.chance(40);
+        let mode = match rng.below(20) {
+            0 if wild => [0, 3, -1][rng.below(3) as usize],
+            0..=6 => ZCF_MODE_POINTWISE,
+            _ => ZCF_MODE_ORTHOGONAL,
+        };
+        let ndim = if wild && rng.chance(10) {
+            rng.below(5) as usize
+        } else {
+            3
+        };
+        let points = (mode == ZCF_MODE_POINTWISE).then(|| rng.below(10) as usize);
+        let dims: Vec<RandomDim> = (0..ndim)
+            .map(|axis| RandomDim::generate(rng, SHAPE[axis.min(2)], points, wild))
+            .collect();
+        let c_dims: Vec<ZcfDimSelection> = dims.iter().map(RandomDim::to_c).collect();
+        let selection = ZcfSelection {
+            mode,
+            ndim,
+            dims: c_dims.as_ptr(),
+        };
+        // The reference read gives the selected positions' count and order.
+        let reference = reference_read(mode, &dims);
+        let count = reference.as_ref().map_or(0, Vec::len);
+        let one_value = rng.chance(15);
+        let len = match rng.below(if wild { 10 } else { 40 }) {
+            0 => count * ITEM + 1 + rng.below(8) as usize,
+            1 => (count * ITEM).saturating_sub(1 + rng.below(8) as usize),
+            _ if one_value => ITEM,
+            _ => count * ITEM,
+        };
+        let values: Vec<i32> = (0..len.div_ceil(ITEM)).map(|_| rng.next() as i32).collect();
+        let before = snapshot(dir.path());
+        // SAFETY: every pointer is valid for the count it comes with, except the
+        // deliberately NULL ones, which must be reported; `values` holds `len` bytes.
+        let status =
+            unsafe { zcf_array_write(handle.0, &selection, values.as_ptr().cast(), len, 0) };
+        let accepted = match &reference {
+            Ok(positions) => len == positions.len() * ITEM || len == ITEM,
+            Err(_) => false,
+        };
+        if !accepted {
+            match &reference {
+                Ok(_) => assert_eq!(status, ZCF_STATUS_BUFFER_MISMATCH),
+                Err(errors) => assert!(
+                    errors.contains(&status) || status == ZCF_STATUS_BUFFER_MISMATCH,
+                    "status {status}, expected one of {errors:?}"
+                ),
+            }
+            assert!(
+                snapshot(dir.path()) == before,
+                "a rejected write changed the store"
+            );
+            return;
+        }
+        assert_eq!(status, ZCF_STATUS_OK);
+        successes += 1;
+        // Apply the write to the model: positions in the order the values come, the
+        // last value given for a position winning.
+        let mut axes = Vec::new();
+        for (axis, dim) in dims.iter().enumerate() {
+            axes.push(reference_positions(dim, SHAPE[axis]).unwrap());
+        }
+        let mut targets = Vec::new();
+        if mode == ZCF_MODE_POINTWISE {
+            targets.extend(
+                axes[0]
+                    .iter()
+                    .zip(&axes[1])
+                    .zip(&axes[2])
+                    .map(|((&i, &j), &k)| (i, j, k)),
+            );
+        } else {
+            for &i in &axes[0] {
+                for &j in &axes[1] {
+                    for &k in &axes[2] {
+                        targets.push((i, j, k));
+                    }
+                }
+            }
+        }
+        for (n, (i, j, k)) in targets.into_iter().enumerate() {
+            let value = if len == ITEM && count != 1 {
+                values[0]
+            } else {
+                values[n]
+            };
+            model[(i * 110 + j * 11 + k) as usize] = value;
+        }
+        let mut out = Guarded::new(990 * ITEM);
+        let all = [(0u64, 9u64), (0, 10), (0, 11)];
+        let start: Vec<u64> = all.iter().map(|r| r.0).collect();
+        let shape: Vec<u64> = all.iter().map(|r| r.1).collect();
+        // SAFETY: valid box arrays and an output of exactly the array's size.
+        let status = unsafe {
+            zcf_array_read_box(
+                handle.0,
+                start.as_ptr(),
+                shape.as_ptr(),
+                3,
+                out.out(),
+                990 * ITEM,
+            )
+        };
+        assert_eq!(status, ZCF_STATUS_OK);
+        assert_eq!(out.values(), model);
+    });
+    eprintln!("random write plans ({layout}): {successes} of them wrote values");
+    assert!(
+        successes * 10 >= iterations(),
+        "only {successes} plans wrote"
     );
 }
 
