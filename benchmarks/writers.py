@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readers import _status_kib, digest, unit_boxes  # noqa: E402
+from readers import _status_kib, digest, unit_boxes
 
 SCENARIOS = ("whole", "chunks", "boxes")
 
@@ -92,7 +92,9 @@ def create_empty(source: Path, target: Path) -> None:
             shutil.copyfile(source / name, target / name)
 
 
-def scenario_writes(plan: dict, layout: str, scenario: str, volume: np.ndarray) -> list[tuple[tuple[slice, ...], np.ndarray]]:
+def scenario_writes(
+    plan: dict, layout: str, scenario: str, volume: np.ndarray
+) -> list[tuple[tuple[slice, ...], np.ndarray]]:
     """(selection, values) of one scenario's writes."""
     shape = plan["geometry"]["volume"]["shape"]
     if scenario == "whole":
@@ -113,7 +115,9 @@ def read_back(path: Path) -> np.ndarray:
         return zarr.open_array(str(path), mode="r")[...]
 
 
-def measure(writer, layout: str, plan: dict, scratch: Path, scenarios: list[str], repeats: int) -> tuple[dict, dict, dict]:
+def measure(
+    writer, layout: str, plan: dict, scratch: Path, scenarios: list[str], repeats: int
+) -> tuple[dict, dict, dict]:
     source = Path(plan["layouts"][layout]["volume"])
     volume = read_back(source)
     times, digests, memory = {}, {}, {}

@@ -62,7 +62,9 @@ def run_writer(writer: str, data: Path, scratch: Path, args: argparse.Namespace)
     return json.loads(completed.stdout)
 
 
-def tables(medians: dict, memory: dict, writers: list[str], layouts: list[str], scenarios: list[str], titles: dict) -> str:
+def tables(
+    medians: dict, memory: dict, writers: list[str], layouts: list[str], scenarios: list[str], titles: dict
+) -> str:
     peers = [w for w in writers if w in PEERS]
     lines = ["Medians in milliseconds; ratios above 1 mean zarrs_cffi is faster.", ""]
     lines.append(

@@ -38,9 +38,7 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     "v3-sharded": {"chunks": (4, 5, 2), "shards": CHUNKS},
     "v3-sharded-raw": {"chunks": (4, 5, 2), "shards": CHUNKS, "compressors": None},
     "v3-sharded-index-first": {
-        "serializer": ShardingCodec(
-            chunk_shape=(4, 5, 2), codecs=[BytesCodec(), ZstdCodec()], index_location="start"
-        ),
+        "serializer": ShardingCodec(chunk_shape=(4, 5, 2), codecs=[BytesCodec(), ZstdCodec()], index_location="start"),
         "compressors": None,
     },
     "v3-sharded-nested": {
@@ -66,9 +64,10 @@ DTYPES = ["bool", "int8", "uint16", "int32", "uint64", "float16", "float32", "fl
 # Every layout with these; every data type with these layouts.
 LAYOUT_DTYPES = ["float32", "int32"]
 DTYPE_LAYOUTS = ["v3-zstd", "v3-sharded", "v2-blosc"]
-CASES = sorted({(layout, dtype) for layout in LAYOUTS for dtype in LAYOUT_DTYPES} | {
-    (layout, dtype) for layout in DTYPE_LAYOUTS for dtype in DTYPES
-})
+CASES = sorted(
+    {(layout, dtype) for layout in LAYOUTS for dtype in LAYOUT_DTYPES}
+    | {(layout, dtype) for layout in DTYPE_LAYOUTS for dtype in DTYPES}
+)
 
 
 def fill_value_for(dtype: np.dtype[Any]) -> Any:
@@ -166,7 +165,12 @@ def inner_chunks_present(path: Path) -> dict[str, list[bool]]:
     metadata = json.loads((path / "zarr.json").read_text())
     (codec,) = metadata["codecs"]
     configuration = codec["configuration"]
-    grid = [s // i for s, i in zip(metadata["chunk_grid"]["configuration"]["chunk_shape"], configuration["chunk_shape"], strict=True)]
+    grid = [
+        s // i
+        for s, i in zip(
+            metadata["chunk_grid"]["configuration"]["chunk_shape"], configuration["chunk_shape"], strict=True
+        )
+    ]
     index_len = 16 * int(np.prod(grid)) + 4
     present = {}
     for key in stored_keys(path):
@@ -186,14 +190,21 @@ def read_with_tensorstore(path: Path) -> np.ndarray:
     import tensorstore as ts
 
     driver = "zarr3" if (path / "zarr.json").exists() else "zarr"
-    return ts.open({"driver": driver, "kvstore": {"driver": "file", "path": str(path)}}, read=True).result().read().result()
+    return (
+        ts.open({"driver": driver, "kvstore": {"driver": "file", "path": str(path)}}, read=True)
+        .result()
+        .read()
+        .result()
+    )
 
 
 def reference(tmp_path: Path, layout: str, dtype: str, write_empty_chunks: bool) -> Path:
     """The array zarr-python writes, with its own pipeline."""
     path = tmp_path / "zarr.zarr"
     with pipeline(BATCHED):
-        z = zarr.create_array(str(path), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype))
+        z = zarr.create_array(
+            str(path), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype)
+        )
         for kind, selection, value in write_sequence(np.dtype(dtype), seed=len(layout)):
             apply_with_zarr(z, kind, selection, value)
     return path
@@ -228,7 +239,9 @@ def test_pipeline_writes_match_zarr(tmp_path: Path, layout: str, dtype: str, wri
     theirs = reference(tmp_path, layout, dtype, write_empty_chunks)
     ours = tmp_path / "ours.zarr"
     with pipeline(PIPELINE):
-        z = zarr.create_array(str(ours), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype))
+        z = zarr.create_array(
+            str(ours), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype)
+        )
         native_before, fallback_before = write_stats.native, write_stats.fallback
         writes = write_sequence(np.dtype(dtype), seed=len(layout))
         for kind, selection, value in writes:
@@ -386,3 +399,28 @@ def test_writes_of_one_value_fill_huge_regions_without_materialising_them(tmp_pa
     assert grown_mib < 256, grown_mib
     assert stored_keys(tmp_path / "a.zarr") == {"c/0/0"}
     assert array[0, 0] == 5 and array[-1, -1] == 0
+
+
+@pytest.mark.parametrize("layout", ["v3-zstd", "v3-sharded", "v2-blosc"])
+def test_pipeline_follows_resizes_and_appends(tmp_path: Path, layout: str) -> None:
+    """zarr >= 3.4 resizes an array in place, keeping its pipeline."""
+    kwargs = create_kwargs(layout, "int32")
+    kwargs["shape"] = (10, 6, 4)
+    model = sample_data((10, 6, 4), "int32", seed=8)
+    with pipeline(PIPELINE):
+        z = zarr.create_array(str(tmp_path / "a.zarr"), **kwargs)
+        z[...] = model
+        extra = sample_data((13, 6, 4), "int32", seed=9)
+        z.append(extra)
+        model = np.concatenate([model, extra])
+        np.testing.assert_array_equal(z[...], model)
+        z[20:23, 1] = -5
+        model[20:23, 1] = -5
+        z.resize((17, 6, 4))
+        model = model[:17]
+        np.testing.assert_array_equal(z[...], model)
+        z.resize((25, 6, 4))
+        z[17:] = 1
+        model = np.concatenate([model, np.ones((8, 6, 4), dtype=np.int32)])
+        np.testing.assert_array_equal(z[...], model)
+    np.testing.assert_array_equal(read_with_zarr(tmp_path / "a.zarr"), model)

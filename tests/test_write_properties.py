@@ -76,9 +76,7 @@ def writes(draw: st.DrawFn, shape: tuple[int, ...], dtype: str, negative_steps: 
                     st.integers(-n, n - 1),
                 ]
                 if kind == "oindex":
-                    choices.append(
-                        st.lists(st.integers(-n, n - 1), min_size=1, max_size=6).map(np.array)
-                    )
+                    choices.append(st.lists(st.integers(-n, n - 1), min_size=1, max_size=6).map(np.array))
                     choices.append(st.lists(st.booleans(), min_size=n, max_size=n).map(np.array))
                 items.append(draw(st.one_of(choices)))
             selection = tuple(items)

@@ -144,7 +144,7 @@ def test_threads_write_distinct_chunks_at_once(tmp_path: Path) -> None:
             for round in range(20):
                 values = np.full((4, 300), row_block * 100 + round, dtype=np.float64)
                 array[row_block * 4 : (row_block + 1) * 4] = values
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=write, args=(block,)) for block in range(16)]
@@ -167,7 +167,13 @@ def written(tmp_path: Path) -> tuple[Path, zarrs_cffi.Array]:
 
 
 BAD_WRITES: list[tuple[str, Any, Any, type[BaseException], str]] = [
-    ("getitem", (slice(0, 3), 0), np.ones(4), ValueError, "could not broadcast input array from shape (4,) into shape (3,)"),
+    (
+        "getitem",
+        (slice(0, 3), 0),
+        np.ones(4),
+        ValueError,
+        "could not broadcast input array from shape (4,) into shape (3,)",
+    ),
     ("getitem", (20, 0), 1, IndexError, "index 20 is out of bounds for axis 0 with size 20"),
     ("getitem", (slice(0, 2), slice(0, 2), 0), 1, IndexError, "too many indices"),
     ("getitem", (0, 0), 2**15, OverflowError, "out of bounds for int16"),

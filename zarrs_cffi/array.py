@@ -281,7 +281,9 @@ class Array:
             try:
                 value = np.broadcast_to(value, shape)
             except ValueError:
-                raise ValueError(f"could not broadcast input array from shape {value.shape} into shape {shape}") from None
+                raise ValueError(
+                    f"could not broadcast input array from shape {value.shape} into shape {shape}"
+                ) from None
         native = dtype.newbyteorder("=")
         if value.size > 1 and not any(value.strides):
             # One value everywhere (a scalar, or broadcast from one element): pass it once.

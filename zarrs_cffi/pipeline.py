@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,7 +37,7 @@ from zarr.storage import FsspecStore, LocalStore
 from ._library import check, ffi, lib
 from ._selection import INDEX, INDICES, ORTHOGONAL, POINTWISE, SLICE
 from .array import Array, set_num_threads
-from .errors import StrictModeError
+from .errors import BoundsError, StrictModeError
 
 try:  # zarr >= 3.2 reports per-chunk results
     from zarr.abc.codec import GetResult
@@ -186,10 +186,13 @@ class _NativeLayout:
         layout.open_array(layout.store_root)
         return layout
 
-    def open_array(self, directory: str, writable: bool = False) -> Array:
+    def open_array(self, directory: str, writable: bool = False, stored_metadata: bool = False) -> Array:
+        """The engine's array in `directory`, with zarr's metadata (or, with
+        `stored_metadata`, the metadata document in the store)."""
+        metadata_json = None if stored_metadata else self.metadata_json
         try:
-            return Array(directory, mode="r+" if writable else "r", metadata_json=self.metadata_json)
-        except (NotImplementedError, TypeError, ValueError) as err:
+            return Array(directory, mode="r+" if writable else "r", metadata_json=metadata_json)
+        except (FileNotFoundError, NotImplementedError, TypeError, ValueError) as err:
             raise NativeUnavailable(str(err)) from err
 
     def array_dir_and_chunks(self, paths: list[str]) -> tuple[str, np.ndarray]:
@@ -371,9 +374,10 @@ class ZarrsCodecPipeline(CodecPipeline):
         stats.native += 1
         return results
 
-    def _native_array(self, batch: list[Any], writable: bool) -> tuple[Array, np.ndarray]:
-        """The engine's handle on the array the batch's chunks belong to (opened for
-        writing when `writable`), and the (num_chunks, ndim) grid indices of the chunks."""
+    def _with_native_array(self, batch: list[Any], writable: bool, call: Callable[[Array, np.ndarray], Any]) -> Any:
+        """`call(array, chunks)` with the engine's handle on the array the batch's chunks
+        belong to (opened for writing when `writable`) and the (num_chunks, ndim) grid
+        indices of the chunks."""
         assert self.native is not None
         paths = []
         for byte_getter, *_ in batch:
@@ -382,12 +386,26 @@ class ZarrsCodecPipeline(CodecPipeline):
                 raise NativeUnavailable("a chunk is not in the array's store")
             paths.append(byte_getter.path)
         directory, chunks = self.native.array_dir_and_chunks(paths)
+        chunks = np.ascontiguousarray(chunks, dtype=np.uint64)
         cache = self._writers if writable else self._arrays
         array = cache.get(directory)
         if array is None:
             array = self.native.open_array(directory, writable)
             cache[directory] = array
-        return array, np.ascontiguousarray(chunks, dtype=np.uint64)
+        try:
+            return call(array, chunks)
+        except BoundsError:
+            # zarr >= 3.4 resizes an array in place and keeps its pipeline, so the engine's
+            # array may predate a resize. Reopened from the metadata the resize stored, it
+            # follows; if its shape is the same, the error stands. (Bounds are checked
+            # before anything is read or written.)
+            reopened = self.native.open_array(directory, writable, stored_metadata=True)
+            if reopened.shape == array.shape:
+                raise
+            self._arrays.pop(directory, None)
+            self._writers.pop(directory, None)
+            cache[directory] = reopened
+            return call(reopened, chunks)
 
     def _read_native(self, batch: list[Any], out: Any, drop_axes: tuple[int, ...]) -> Any:
         assert self.native is not None
@@ -396,7 +414,14 @@ class ZarrsCodecPipeline(CodecPipeline):
             raise NativeUnavailable(f"output buffer of type {type(target).__name__}")
         if not batch:
             return () if GetResult is not None else None
-        array, chunks = self._native_array(batch, writable=False)
+        return self._with_native_array(
+            batch, False, lambda array, chunks: self._read_chunks(array, chunks, batch, target, drop_axes)
+        )
+
+    def _read_chunks(
+        self, array: Array, chunks: np.ndarray, batch: list[Any], target: np.ndarray, drop_axes: tuple[int, ...]
+    ) -> Any:
+        assert self.native is not None
         if target.dtype.newbyteorder("=") != array.dtype.newbyteorder("="):
             raise NativeUnavailable(f"output dtype {target.dtype} differs from the array's {array.dtype}")
         native_out = target
@@ -428,7 +453,14 @@ class ZarrsCodecPipeline(CodecPipeline):
             raise NativeUnavailable(f"value buffer of type {type(source).__name__}")
         if not batch:
             return
-        array, chunks = self._native_array(batch, writable=True)
+        self._with_native_array(
+            batch, True, lambda array, chunks: self._write_chunks(array, chunks, batch, source, drop_axes)
+        )
+
+    def _write_chunks(
+        self, array: Array, chunks: np.ndarray, batch: list[Any], source: np.ndarray, drop_axes: tuple[int, ...]
+    ) -> None:
+        assert self.native is not None
         if source.dtype.newbyteorder("=") != array.dtype.newbyteorder("="):
             raise NativeUnavailable(f"value dtype {source.dtype} differs from the array's {array.dtype}")
         configs = {bool(spec.config.write_empty_chunks) for _, spec, *_ in batch}
