@@ -198,16 +198,26 @@ def read_with_tensorstore(path: Path) -> np.ndarray:
     )
 
 
-def reference(tmp_path: Path, layout: str, dtype: str, write_empty_chunks: bool) -> Path:
-    """The array zarr-python writes, with its own pipeline."""
-    path = tmp_path / "zarr.zarr"
-    with pipeline(BATCHED):
-        z = zarr.create_array(
-            str(path), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype)
-        )
-        for kind, selection, value in write_sequence(np.dtype(dtype), seed=len(layout)):
-            apply_with_zarr(z, kind, selection, value)
-    return path
+@pytest.fixture(scope="module")
+def references(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, bool], Path]:
+    """The array zarr-python writes, with its own pipeline, for a case: written once and
+    shared by the tests of the direct API and of the pipeline."""
+    written: dict[tuple[str, str, bool], Path] = {}
+
+    def reference(layout: str, dtype: str, write_empty_chunks: bool) -> Path:
+        key = (layout, dtype, write_empty_chunks)
+        if key not in written:
+            path = tmp_path_factory.mktemp("zarr-reference") / "zarr.zarr"
+            with pipeline(BATCHED):
+                z = zarr.create_array(
+                    str(path), config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype)
+                )
+                for kind, selection, value in write_sequence(np.dtype(dtype), seed=len(layout)):
+                    apply_with_zarr(z, kind, selection, value)
+            written[key] = path
+        return written[key]
+
+    return reference
 
 
 def check_against(ours: Path, theirs: Path, layout: str) -> None:
@@ -224,8 +234,10 @@ def check_against(ours: Path, theirs: Path, layout: str) -> None:
 
 @pytest.mark.parametrize("write_empty_chunks", [False, True], ids=["skip-empty", "write-empty"])
 @pytest.mark.parametrize(("layout", "dtype"), CASES)
-def test_direct_writes_match_zarr(tmp_path: Path, layout: str, dtype: str, write_empty_chunks: bool) -> None:
-    theirs = reference(tmp_path, layout, dtype, write_empty_chunks)
+def test_direct_writes_match_zarr(
+    tmp_path: Path, references: Callable[[str, str, bool], Path], layout: str, dtype: str, write_empty_chunks: bool
+) -> None:
+    theirs = references(layout, dtype, write_empty_chunks)
     ours = tmp_path / "ours.zarr"
     array = zarrs_cffi.create(ours, config={"write_empty_chunks": write_empty_chunks}, **create_kwargs(layout, dtype))
     for kind, selection, value in write_sequence(np.dtype(dtype), seed=len(layout)):
@@ -235,8 +247,10 @@ def test_direct_writes_match_zarr(tmp_path: Path, layout: str, dtype: str, write
 
 @pytest.mark.parametrize("write_empty_chunks", [False, True], ids=["skip-empty", "write-empty"])
 @pytest.mark.parametrize(("layout", "dtype"), CASES)
-def test_pipeline_writes_match_zarr(tmp_path: Path, layout: str, dtype: str, write_empty_chunks: bool) -> None:
-    theirs = reference(tmp_path, layout, dtype, write_empty_chunks)
+def test_pipeline_writes_match_zarr(
+    tmp_path: Path, references: Callable[[str, str, bool], Path], layout: str, dtype: str, write_empty_chunks: bool
+) -> None:
+    theirs = references(layout, dtype, write_empty_chunks)
     ours = tmp_path / "ours.zarr"
     with pipeline(PIPELINE):
         z = zarr.create_array(
@@ -252,10 +266,12 @@ def test_pipeline_writes_match_zarr(tmp_path: Path, layout: str, dtype: str, wri
 
 
 @pytest.mark.parametrize("layout", ["v3-zstd", "v3-sharded", "v2-blosc", "v2-order-F"])
-def test_partial_writes_into_arrays_zarr_wrote(tmp_path: Path, layout: str) -> None:
+def test_partial_writes_into_arrays_zarr_wrote(
+    tmp_path: Path, references: Callable[[str, str, bool], Path], layout: str
+) -> None:
     """zarr writes the data; this project then overwrites parts of it."""
     dtype = "float64"
-    theirs = reference(tmp_path, layout, dtype, write_empty_chunks=False)
+    theirs = references(layout, dtype, False)
     ours = tmp_path / "ours.zarr"
     writes = write_sequence(np.dtype(dtype), seed=len(layout))
     with pipeline(BATCHED):

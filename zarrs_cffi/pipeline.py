@@ -451,6 +451,8 @@ class ZarrsCodecPipeline(CodecPipeline):
         source = value.as_numpy_array() if hasattr(value, "as_numpy_array") else value.as_ndarray_like()
         if not isinstance(source, np.ndarray):
             raise NativeUnavailable(f"value buffer of type {type(source).__name__}")
+        # zarr < 3.2 hands over the chunks of empty selections too: nothing to write there.
+        batch = [item for item in batch if not _selects_nothing(item[2])]
         if not batch:
             return
         self._with_native_array(
@@ -474,6 +476,20 @@ class ZarrsCodecPipeline(CodecPipeline):
         _apply_config()
         check(lib.zcf_array_write_chunks(array._handle, writes.c, ffi.from_buffer(values), values.nbytes, flags))
         del writes
+
+
+def _selects_nothing(chunk_selection: Any) -> bool:
+    """Whether a chunk selection (a tuple of slices, integers and arrays) is empty."""
+    for selector in chunk_selection if isinstance(chunk_selection, tuple) else (chunk_selection,):
+        if (
+            isinstance(selector, slice)
+            and selector.stop is not None
+            and len(range(selector.start or 0, selector.stop, selector.step or 1)) == 0
+        ):
+            return True
+        if isinstance(selector, np.ndarray) and (selector.size == 0 or (selector.dtype == bool and not selector.any())):
+            return True
+    return False
 
 
 class _Projections:
