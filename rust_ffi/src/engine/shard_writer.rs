@@ -241,7 +241,7 @@ impl ChunkWriter<'_> {
             _ if covered && within_array => {
                 vec![0; super::write::chunk_bytes(inner_shape, element)?]
             }
-            _ => fill.repeat(inner_shape.iter().product::<u64>() as usize),
+            _ => self.fill_value_chunk(inner_shape)?,
         };
         let item = element.size;
         match update {

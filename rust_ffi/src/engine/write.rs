@@ -204,16 +204,9 @@ impl ChunkWriter<'_> {
             .iter()
             .zip(&extent)
             .all(|(part, &len)| part.covers(len));
-        if !covered {
-            if let Some(codecs) = &self.grid.array.shard_codecs {
-                return self.write_shard_part(codecs, &chunk, &parts, values_extents, options);
-            }
-            let mut bytes = self.read_chunk(&chunk, options)?;
-            self.gather(&mut bytes, &parts, values_extents)?;
-            return self.store_chunk(&chunk, &bytes, options);
-        }
         let element = self.grid.element;
         if let Values::One(value) = self.values
+            && covered
             && !self.options.write_empty_chunks
             && is_fill(value, self.grid.array.fill_value_bytes(), element)
         {
@@ -223,6 +216,11 @@ impl ChunkWriter<'_> {
         if let Some(codecs) = &self.grid.array.shard_codecs {
             return self.write_shard_part(codecs, &chunk, &parts, values_extents, options);
         }
+        if !covered {
+            let mut bytes = self.read_chunk(&chunk, options)?;
+            self.gather(&mut bytes, &parts, values_extents)?;
+            return self.store_chunk(&chunk, &bytes, options);
+        }
         if let Some(bytes) = self.contiguous_values(&parts, &extent, values_extents) {
             return self.store_chunk(&chunk, bytes, options);
         }
@@ -230,7 +228,7 @@ impl ChunkWriter<'_> {
             vec![0; chunk_bytes(chunk_shape, element)?]
         } else {
             // An edge chunk: what lies beyond the array holds the fill value.
-            self.fill_value_chunk()?
+            self.fill_value_chunk(chunk_shape)?
         };
         self.gather(&mut bytes, &parts, values_extents)?;
         self.store_chunk(&chunk, &bytes, options)
@@ -341,10 +339,10 @@ impl ChunkWriter<'_> {
         Ok(bytes.into_fixed().map_err(Error::internal)?.into_owned())
     }
 
-    /// A whole chunk of fill value.
-    fn fill_value_chunk(&self) -> Result<Vec<u8>> {
+    /// A chunk (or inner chunk) of `shape` holding the fill value.
+    pub(super) fn fill_value_chunk(&self, shape: &[u64]) -> Result<Vec<u8>> {
         let fill = self.grid.array.fill_value_bytes();
-        let elements = chunk_bytes(self.grid.chunk_shape, self.grid.element)? / fill.len().max(1);
+        let elements = chunk_bytes(shape, self.grid.element)? / fill.len().max(1);
         Ok(fill.repeat(elements))
     }
 
