@@ -55,10 +55,16 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     "v2-bz2": {"zarr_format": 2, "compressors": numcodecs.BZ2()},
     "v2-raw": {"zarr_format": 2, "compressors": None},
     "v2-order-F": {"zarr_format": 2, "order": "F"},
+    "v2-shuffle-fletcher32": {
+        "zarr_format": 2,
+        "filters": [numcodecs.Shuffle(elementsize=4)],
+        "compressors": numcodecs.Fletcher32(),
+    },
+    "v2-adler32-zlib": {"zarr_format": 2, "filters": [numcodecs.Adler32()], "compressors": numcodecs.Zlib()},
     "v2-slash": {"zarr_format": 2, "chunk_key_encoding": {"name": "v2", "separator": "/"}},
 }
 # tensorstore's zarr drivers lack these codecs or layouts.
-NOT_IN_TENSORSTORE = {"v2-gzip", "v3-v2-keys"}
+NOT_IN_TENSORSTORE = {"v2-gzip", "v3-v2-keys", "v2-shuffle-fletcher32", "v2-adler32-zlib"}
 
 DTYPES = ["bool", "int8", "uint16", "int32", "uint64", "float16", "float32", "float64", "complex64", "complex128"]
 # Every layout with these; every data type with these layouts.
@@ -340,6 +346,22 @@ def test_masks_write_as_numpy_assigns(tmp_path: Path, layout: str, door: str) ->
         array.vindex[mask] = np.arange(mask.sum())
         model[mask] = np.arange(mask.sum())
     np.testing.assert_array_equal(read_with_zarr(path), model)
+
+
+def test_fixed_scale_offset_filters_write_what_zarr_writes(tmp_path: Path) -> None:
+    kwargs: dict[str, Any] = {
+        "shape": (20, 10),
+        "chunks": (8, 4),
+        "dtype": "float32",
+        "zarr_format": 2,
+        "filters": [numcodecs.FixedScaleOffset(offset=3, scale=10, dtype="<f4", astype="<i4")],
+    }
+    values = (np.arange(200, dtype="float32").reshape(20, 10) - 50) / 10
+    zarrs_cffi.create(tmp_path / "ours.zarr", **kwargs)[2:, 1:] = values[2:, 1:]
+    with pipeline(BATCHED):
+        zarr.create_array(str(tmp_path / "zarr.zarr"), **kwargs)[2:, 1:] = values[2:, 1:]
+    np.testing.assert_array_equal(read_with_zarr(tmp_path / "ours.zarr"), read_with_zarr(tmp_path / "zarr.zarr"))
+    assert stored_keys(tmp_path / "ours.zarr") == stored_keys(tmp_path / "zarr.zarr")
 
 
 def test_repeated_indices_keep_the_last_value(tmp_path: Path) -> None:
