@@ -233,7 +233,7 @@
  The most worker threads a pool may have: far beyond any useful count, low enough that
  a mistaken value cannot make the process spawn threads until the system gives out.
  */
-#define MAX_THREADS 1024
+#define ZCF_MAX_THREADS 1024
 
 /*
  An array opened from a local directory with `zcf_array_open` (or one of its

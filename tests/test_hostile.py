@@ -6,7 +6,9 @@ and through zarr-python with the pipeline, and must never write outside the sele
 from __future__ import annotations
 
 import json
+import os
 import struct
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -413,3 +415,97 @@ def test_checksums_inside_shards_are_verified_on_partial_reads(tmp_path: Path, d
         with pytest.raises(zarrs_cffi.DecodeError, match="c/1/1"):
             read(zarrs_cffi.open(path))
     np.testing.assert_array_equal(zarrs_cffi.open(path)[:8], data[:8])
+
+
+def _read_attempts(path: Path) -> list[Callable[[], Any]]:
+    """Whole, box, point and single-element reads through the direct API and the pipeline."""
+    array = zarrs_cffi.open(path)
+
+    def through_zarr(selection: Any) -> Any:
+        config = {"codec_pipeline.path": "zarrs_cffi.ZarrsCodecPipeline", "codec_pipeline.strict": True}
+        with zarr.config.set(config):
+            return zarr.open_array(str(path), mode="r")[selection]
+
+    return [
+        lambda: array[...],
+        lambda: array[CHUNKS[0] + 1 : CHUNKS[0] + 3, CHUNKS[1] + 2],
+        lambda: array[CHUNKS[0] + 1, CHUNKS[1] + 1],
+        lambda: array.vindex[[CHUNKS[0] + 1, CHUNKS[0] + 4], [CHUNKS[1], CHUNKS[1] + 5]],
+        lambda: through_zarr((slice(CHUNKS[0] + 1, CHUNKS[0] + 3), CHUNKS[1] + 2)),
+        lambda: through_zarr(Ellipsis),
+    ]
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize("damage", ["truncated", "extended"])
+def test_plain_chunk_of_the_wrong_size_is_reported_on_partial_reads(
+    tmp_path: Path, data: np.ndarray, zarr_format: int, damage: str
+) -> None:
+    """Uncompressed chunks are read by byte ranges when only part is needed: a file of the
+    wrong size must still be reported, whatever part is read."""
+    path = tmp_path / "plain.zarr"
+    write_array(path, data, CHUNKS, zarr_format=zarr_format, fill_value=0, compressors=None)
+    key = "c/1/1" if zarr_format == 3 else "1.1"
+    chunk = path / key
+    stored = chunk.read_bytes()
+    chunk.write_bytes(stored[: len(stored) // 2] if damage == "truncated" else stored + b"\0" * 8)
+    for attempt in _read_attempts(path):
+        with pytest.raises(zarrs_cffi.DecodeError, match=rf"chunk '{key}'.*{path.name}"):
+            attempt()
+    # The other chunks still read.
+    np.testing.assert_array_equal(zarrs_cffi.open(path)[1, 2], data[1, 2])
+
+
+def _fifo(target: Path) -> None:
+    os.mkfifo(target)
+
+
+def _link_to_fifo(target: Path) -> None:
+    fifo = target.parent / "elsewhere.fifo"
+    os.mkfifo(fifo)
+    target.symlink_to(fifo)
+
+
+def _link_to_dev_zero(target: Path) -> None:
+    target.symlink_to("/dev/zero")
+
+
+@pytest.mark.parametrize("layout", ["plain", "zstd", "sharded", "v2"])
+@pytest.mark.parametrize("make", [_fifo, _link_to_fifo, _link_to_dev_zero], ids=["fifo", "link-to-fifo", "dev-zero"])
+def test_chunk_paths_that_are_not_regular_files_are_refused_without_blocking(
+    tmp_path: Path, data: np.ndarray, layout: str, make: Callable[[Path], None]
+) -> None:
+    """A named pipe with no writer blocks a reader forever and `/dev/zero` never ends:
+    every read touching such a chunk fails at once with a StoreError naming it."""
+    path = tmp_path / f"{layout}.zarr"
+    if layout == "sharded":
+        _write_sharded(path, data, index_checksum=True)
+    else:
+        write_array(
+            path,
+            data,
+            CHUNKS,
+            zarr_format=2 if layout == "v2" else 3,
+            fill_value=0,
+            compressors=None if layout == "plain" else "auto",
+        )
+    key = "1.1" if layout == "v2" else "c/1/1"
+    (path / key).unlink()
+    make(path / key)
+    failures: list[BaseException] = []
+
+    def read_all() -> None:
+        for attempt in _read_attempts(path):
+            try:
+                attempt()
+            except zarrs_cffi.StoreError as err:
+                failures.append(err)
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "a read blocked on a chunk path that is not a regular file"
+    attempts = len(_read_attempts(path))
+    assert len(failures) == attempts, failures
+    for err in failures:
+        assert f"chunk '{key}'" in str(err) and "not a regular file" in str(err)

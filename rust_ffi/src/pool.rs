@@ -78,14 +78,14 @@ fn default_threads() -> usize {
 
 /// The most worker threads a pool may have: far beyond any useful count, low enough that
 /// a mistaken value cannot make the process spawn threads until the system gives out.
-pub const MAX_THREADS: usize = 1024;
+pub const ZCF_MAX_THREADS: usize = 1024;
 
 /// Sets the number of worker threads used by later reads; 0 restores the default
 /// (one per available core). Reads already running finish on the old pool.
 pub fn set_num_threads(threads: usize) -> Result<()> {
-    if threads > MAX_THREADS {
+    if threads > ZCF_MAX_THREADS {
         return Err(Error::invalid_argument(format!(
-            "{threads} worker threads requested; at most {MAX_THREADS} are allowed"
+            "{threads} worker threads requested; at most {ZCF_MAX_THREADS} are allowed"
         )));
     }
     let mut state = state();
@@ -145,7 +145,7 @@ mod tests {
     fn thread_count_follows_configuration() {
         set_num_threads(3).unwrap();
         assert_eq!(num_threads(), 3);
-        assert!(set_num_threads(MAX_THREADS + 1).is_err());
+        assert!(set_num_threads(ZCF_MAX_THREADS + 1).is_err());
         assert_eq!(num_threads(), 3);
         assert_eq!(current().unwrap().current_num_threads(), 3);
         set_num_threads(0).unwrap();

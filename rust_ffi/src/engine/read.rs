@@ -175,6 +175,9 @@ impl<'a> ChunkReader<'a> {
             return self.read_shard_part(&chunk, &parts, out_extents, options);
         }
         let partial = !whole_chunk && self.reads_part(&parts);
+        if partial && self.access() == ChunkAccess::ByteRanges {
+            self.check_plain_chunk_size(&chunk)?;
+        }
         if let Some(runs) = direct.filter(|_| whole_chunk || partial) {
             let origin = self.grid.origin(&chunk);
             let array_start = runs.iter().zip(&origin).map(|(run, o)| o + run.0).collect();
@@ -278,6 +281,7 @@ impl<'a> ChunkReader<'a> {
                 return self.read_points_by_inner_chunk(group, options);
             }
             ChunkAccess::ByteRanges if ndim > 0 && count as u64 <= self.max_byte_ranges() => {
+                self.check_plain_chunk_size(&group.chunk)?;
                 let indexer: Vec<Vec<u64>> = points.map(<[u64]>::to_vec).collect();
                 let decoded = self.grid.guarded(&group.chunk, || {
                     let decoder = array.array.partial_decoder_opt(&group.chunk, options)?;
@@ -308,6 +312,35 @@ impl<'a> ChunkReader<'a> {
             self.write(out as usize * item, value)?;
         }
         Ok(())
+    }
+
+    /// Refuses a chunk of plain bytes whose stored size is not what its shape and data
+    /// type give, before only part of it is read: the byte ranges of a truncated or
+    /// foreign file would otherwise read as values. (Whole chunks are checked by the
+    /// decoder.)
+    fn check_plain_chunk_size(&self, chunk: &[u64]) -> Result<()> {
+        use zarrs::storage::ReadableStorageTraits;
+        let array = self.grid.array;
+        let key = array.array.chunk_key(chunk);
+        let size = array
+            .array
+            .storage()
+            .size_key(&key)
+            .map_err(|err| Error::from_chunk_read(&array.path, key.as_str(), err.into()))?;
+        let expected =
+            self.grid.chunk_shape.iter().product::<u64>() * self.grid.element.size as u64;
+        match size {
+            Some(size) if size != expected => Err(Error::new(
+                crate::error::ZCF_STATUS_DECODE,
+                format!(
+                    "cannot read chunk '{}' of the Zarr array at '{}': the chunk is corrupt (it \
+                     holds {size} bytes, but its shape and data type need {expected})",
+                    key.as_str(),
+                    array.path
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the chunk is absent from the store (and so reads as the fill value).

@@ -12,7 +12,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -103,6 +103,36 @@ fn write_atomically(path: &Path, value: &[u8]) -> std::io::Result<()> {
     written
 }
 
+/// Opens the file of a key for reading, or `None` if there is none. Only regular files
+/// (or symbolic links to them) are values: a named pipe, socket or device at a key's path
+/// is refused before a byte is read, since reading one could block forever (a pipe with
+/// no writer) or never end (`/dev/zero`). The file is opened without blocking so that
+/// even opening a pipe returns at once.
+fn open_regular(path: &Path) -> Result<Option<(File, u64)>, StorageError> {
+    let Some(file) = absent_if_missing(
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path),
+    )?
+    else {
+        return Ok(None);
+    };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(not_a_regular_file(path));
+    }
+    Ok(Some((file, metadata.len())))
+}
+
+fn not_a_regular_file(path: &Path) -> StorageError {
+    StorageError::Other(format!(
+        "'{}' is not a regular file (a pipe, socket, device or directory cannot hold a \
+         Zarr value)",
+        path.display()
+    ))
+}
+
 /// `Ok(None)` for a missing file, as stores report absent keys.
 fn absent_if_missing<T>(result: std::io::Result<T>) -> Result<Option<T>, StorageError> {
     match result {
@@ -138,7 +168,13 @@ fn invalid_range(range: ByteRange, size: u64) -> StorageError {
 
 impl ReadableStorageTraits for DirectoryStore {
     fn get(&self, key: &StoreKey) -> Result<MaybeBytes, StorageError> {
-        Ok(absent_if_missing(std::fs::read(self.path(key)))?.map(Bytes::from))
+        let Some((mut file, size)) = open_regular(&self.path(key))? else {
+            return Ok(None);
+        };
+        // The size only sizes the buffer; a file that grows meanwhile is read whole.
+        let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut buffer)?;
+        Ok(Some(Bytes::from(buffer)))
     }
 
     fn get_partial_many<'a>(
@@ -146,10 +182,9 @@ impl ReadableStorageTraits for DirectoryStore {
         key: &StoreKey,
         byte_ranges: ByteRangeIterator<'a>,
     ) -> Result<MaybeBytesIterator<'a>, StorageError> {
-        let Some(file) = absent_if_missing(File::open(self.path(key)))? else {
+        let Some((file, size)) = open_regular(&self.path(key))? else {
             return Ok(None);
         };
-        let size = file.metadata()?.len();
         let parts = byte_ranges
             .map(|range| {
                 let (offset, length) =
@@ -165,7 +200,11 @@ impl ReadableStorageTraits for DirectoryStore {
     }
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
-        Ok(absent_if_missing(std::fs::metadata(self.path(key)))?.map(|m| m.len()))
+        let path = self.path(key);
+        match absent_if_missing(std::fs::metadata(&path))? {
+            Some(metadata) if !metadata.is_file() => Err(not_a_regular_file(&path)),
+            metadata => Ok(metadata.map(|m| m.len())),
+        }
     }
 
     fn supports_get_partial(&self) -> bool {
@@ -246,6 +285,29 @@ impl ListableStorageTraits for DirectoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_that_are_not_regular_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        std::fs::create_dir(dir.path().join("dir")).unwrap();
+        let store = DirectoryStore::new(dir.path());
+        for name in ["fifo", "zero", "dir"] {
+            let key = StoreKey::new(name).unwrap();
+            for result in [
+                store.get(&key).map(|_| ()),
+                store.get_partial(&key, ByteRange::FromStart(0, Some(1))).map(|_| ()),
+                store.size_key(&key).map(|_| ()),
+            ] {
+                let err = result.unwrap_err().to_string();
+                assert!(err.contains("not a regular file"), "{name}: {err}");
+            }
+        }
+    }
 
     #[test]
     fn ranges_past_the_end_are_refused_before_reading() {
