@@ -319,14 +319,7 @@ impl<'a> ChunkReader<'a> {
     /// foreign file would otherwise read as values. (Whole chunks are checked by the
     /// decoder.)
     fn check_plain_chunk_size(&self, chunk: &[u64]) -> Result<()> {
-        use zarrs::storage::ReadableStorageTraits;
-        let array = self.grid.array;
-        let key = array.array.chunk_key(chunk);
-        let size = array
-            .array
-            .storage()
-            .size_key(&key)
-            .map_err(|err| Error::from_chunk_read(&array.path, key.as_str(), err.into()))?;
+        let size = self.stored_size(chunk)?;
         let expected =
             self.grid.chunk_shape.iter().product::<u64>() * self.grid.element.size as u64;
         match size {
@@ -335,8 +328,8 @@ impl<'a> ChunkReader<'a> {
                 format!(
                     "cannot read chunk '{}' of the Zarr array at '{}': the chunk is corrupt (it \
                      holds {size} bytes, but its shape and data type need {expected})",
-                    key.as_str(),
-                    array.path
+                    self.grid.array.array.chunk_key(chunk).as_str(),
+                    self.grid.array.path
                 ),
             )),
             _ => Ok(()),
@@ -345,15 +338,19 @@ impl<'a> ChunkReader<'a> {
 
     /// Whether the chunk is absent from the store (and so reads as the fill value).
     fn chunk_is_missing(&self, chunk: &[u64]) -> Result<bool> {
+        Ok(self.stored_size(chunk)?.is_none())
+    }
+
+    /// The size of the chunk's stored value, `None` when it is absent.
+    fn stored_size(&self, chunk: &[u64]) -> Result<Option<u64>> {
         use zarrs::storage::ReadableStorageTraits;
         let array = self.grid.array;
         let key = array.array.chunk_key(chunk);
-        let size = array
+        array
             .array
             .storage()
             .size_key(&key)
-            .map_err(|err| Error::from_chunk_read(&array.path, key.as_str(), err.into()))?;
-        Ok(size.is_none())
+            .map_err(|err| Error::from_chunk_read(&array.path, key.as_str(), err.into()))
     }
 
     /// Decodes a box of the array that lies within the chunk `chunk`.
