@@ -570,7 +570,8 @@ class MotoS3Server:
                 {
                     "Effect": "Allow",
                     "Principal": "*",
-                    "Action": ["s3:GetObject", "s3:ListBucket"],
+                    # moto checks HEAD requests as "s3:HeadObject" (AWS as s3:GetObject).
+                    "Action": ["s3:GetObject", "s3:HeadObject", "s3:ListBucket"],
                     "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
                 }
             ],

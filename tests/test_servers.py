@@ -276,6 +276,7 @@ def test_uploaded_trees_are_readable_with_ranges(s3: MotoS3Server) -> None:
 def test_anonymous_reads_need_a_public_bucket(s3: MotoS3Server) -> None:
     status, _, body = get(f"{s3.endpoint_url}/public/prefix/data.bin", {"Range": "bytes=0-9"})
     assert (status, body) == (206, CONTENT[:10])
+    assert get(f"{s3.endpoint_url}/public/prefix/data.bin", method="HEAD")[0] == 200
     assert get(f"{s3.endpoint_url}/private/prefix/data.bin")[0] == 403
     s3.set_private("public")
     assert get(f"{s3.endpoint_url}/public/prefix/data.bin")[0] == 403
