@@ -188,6 +188,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     """Shared by the file server and the proxy: keep-alive, connection tracking, quiet logs."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as S3 and every CDN serve
+    # Headers and body go out in separate writes; with Nagle's algorithm the body waits for
+    # the client's delayed ACK of the headers (40 ms on Linux) on every response.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
@@ -407,6 +410,9 @@ class _ProxyHandler(_Handler):
         for attempt in (1, 2):
             if self.upstream is None:
                 self.upstream = http.client.HTTPConnection(owner.target_host, owner.target_port, timeout=60)
+                self.upstream.connect()
+                # As in _Handler: no 40 ms stall between a request's headers and its body.
+                self.upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 self.upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
                 for name, value in self.headers.items():
@@ -496,7 +502,12 @@ class MotoS3Server:
         self._auth_enabled = False
 
     def start(self) -> Self:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
         from moto.server import ThreadedMotoServer
+
+        # werkzeug writes a response's headers and body separately: without TCP_NODELAY
+        # each response stalls 40 ms on the client's delayed ACK (see _Handler).
+        MotoRequestHandler.disable_nagle_algorithm = True
 
         # werkzeug logs a line per request at INFO; errors still show.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
