@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SUITE = Path(__file__).parents[1] / "benchmarks" / "run.py"
 
@@ -90,3 +91,45 @@ def test_write_suite_runs_every_writer_at_a_tiny_size(tmp_path: Path) -> None:
             for scenario in results["settings"]["scenarios"]:
                 assert results["medians"][writer][layout][scenario] > 0
     assert "| zstd-sharded | 20 random 16³ boxes |" in (out / "write-table.md").read_text()
+
+
+def test_remote_suite_runs_every_available_reader_at_a_tiny_size(tmp_path: Path) -> None:
+    pytest.importorskip("moto.server", reason="the remote suite serves S3 with moto (test extra)")
+    out = tmp_path / "results"
+    command = [
+        sys.executable,
+        str(SUITE.parent / "remote.py"),
+        "--size",
+        "32",
+        "--latency-ms",
+        "0",
+        "--rounds",
+        "1",
+        # Random boxes cost thousands of requests with some readers; the other scenarios
+        # exercise the same machinery.
+        "--scenarios",
+        "whole,chunks,points",
+        "--data",
+        str(tmp_path / "data"),
+        "--out",
+        str(out),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    # The suite exits non-zero when any reader's values differ from the local data.
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads((out / "remote-results.json").read_text())
+    settings = results["settings"]
+    # The test extra installs every peer; only zarrs_cffi's own readers may be skipped
+    # (while its remote stores are not built).
+    assert not [reader for reader in settings["skipped"] if not reader.startswith("zarrs_cffi")]
+    peers = {"zarr (s3fs)", "zarr (obstore)", "zarr (http)", "zarrs-python (obstore)", "zarrs-python (http)"}
+    assert peers | {"tensorstore (s3)", "tensorstore (http)"} <= set(settings["readers"])
+    assert results["digest_mismatches"] == []
+    for reader in settings["readers"]:
+        for layout in settings["layouts"]:
+            for scenario in settings["scenarios"]:
+                assert results["medians"][reader][layout][scenario] > 0
+                # Every read reaches the server: nothing is served from a local cache.
+                assert results["median_requests"][reader][layout][scenario] > 0
+    table = (out / "remote-table.md").read_text()
+    assert "| zstd-sharded | 200 points (one vindex read) |" in table
