@@ -98,6 +98,10 @@ class Reader:
     def vindex(self, array: Any, coordinates: tuple[np.ndarray, ...]) -> np.ndarray:
         return np.asarray(array.vindex[coordinates])
 
+    def check(self) -> None:
+        """Called after the first read: raises Skip when the reader turns out not to be what
+        it claims (so a whole run is not spent measuring something else)."""
+
     def notes(self) -> dict[str, Any]:
         """What the driver should know about this run besides times (e.g. native reads)."""
         return {}
@@ -155,11 +159,15 @@ class PipelineReader(ZarrReader):
 
         self.stats = zarrs_cffi.pipeline.stats
 
+    def counts(self) -> dict[str, int]:
+        return {"native": self.stats.native, "fallback": self.stats.fallback, "unsupported": self.stats.unsupported}
+
+    def check(self) -> None:
+        if self.stats.native == 0:
+            raise Skip(f"the pipeline read nothing natively (remote stores not built yet?): {self.counts()}")
+
     def notes(self) -> dict[str, Any]:
-        counts = {"native": self.stats.native, "fallback": self.stats.fallback, "unsupported": self.stats.unsupported}
-        if counts["native"] == 0:
-            raise Skip(f"the pipeline read nothing natively (remote stores not built yet?): {counts}")
-        return {"pipeline_reads": counts}
+        return {"pipeline_reads": self.counts()}
 
 
 class TensorstoreReader(Reader):
@@ -291,6 +299,7 @@ def worker(
             kind, selections = scenario_reads(plan, layout, scenario)
             read = reader.basic if kind == "basic" else reader.vindex
             report["digests"][layout][scenario] = str(digest([read(array, s) for s in selections]))
+            reader.check()
             times, requests, sent = [], [], []
             for _ in range(repeats):
                 before = _counts(control, reader.kind)
