@@ -1,14 +1,16 @@
 //! A directory with one file per key: the local store reads and writes go through.
 //!
-//! zarrs' `FilesystemStore` does not fit three of this library's promises. It allocates a
+//! zarrs' `FilesystemStore` does not fit four of this library's promises. It allocates a
 //! buffer of whatever length a byte range asks for before reading, so a corrupt shard
 //! index claiming 2^60 bytes made the allocation fail, which aborts the process. And it
 //! guards files with locks that a forked child inherits in whatever state the parent's
 //! reading threads left them, so a child reading through an inherited handle could wait
 //! forever. And it writes values in place, so a reader (or a writer killed midway) can
-//! see half a chunk. This store checks every byte range against the file's size before
-//! allocating, writes every value to a temporary file beside its key and renames it into
-//! place, and takes no locks at all: an open file is always one whole version, old or new.
+//! see half a chunk. And it opens whatever is at a key's path, so a named pipe there blocks
+//! a read forever. This store refuses every path that is not a regular file before
+//! reading, checks every byte range against the file's size before allocating, writes
+//! every value to a temporary file beside its key and renames it into place, and takes no
+//! locks at all: an open file is always one whole version, old or new.
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
@@ -300,7 +302,9 @@ mod tests {
             let key = StoreKey::new(name).unwrap();
             for result in [
                 store.get(&key).map(|_| ()),
-                store.get_partial(&key, ByteRange::FromStart(0, Some(1))).map(|_| ()),
+                store
+                    .get_partial(&key, ByteRange::FromStart(0, Some(1)))
+                    .map(|_| ()),
                 store.size_key(&key).map(|_| ()),
             ] {
                 let err = result.unwrap_err().to_string();
